@@ -1,0 +1,92 @@
+"""Pillow adapter of :class:`xray_core.images.ports.ImageSanitizer`."""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+from io import BytesIO
+from typing import TYPE_CHECKING
+
+from PIL import Image, ImageOps
+
+from xray_core.errors import TooLargeError, UnsupportedMediaError, XrayError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+# Decided by content only: Pillow tries no other plugin, so GIF, PDF, TIFF are refused.
+_FORMATS = ("JPEG", "PNG", "WEBP")
+_NOT_AN_IMAGE = "file is not a JPEG, PNG or WebP image, or it is truncated or corrupt"
+_TOO_LARGE = "image has too many pixels"
+
+
+class PillowImageSanitizer:
+    """Decodes photos and results with Pillow and stores them as metadata-free PNG."""
+
+    def __init__(self, max_pixels: int = 40_000_000) -> None:
+        """Refuse images with more than ``max_pixels`` pixels (width times height)."""
+        if max_pixels <= 0:
+            msg = f"max_pixels must be positive, not {max_pixels}"
+            raise ValueError(msg)
+        self._max_pixels = max_pixels
+
+    def clean_photo(self, data: bytes) -> bytes:
+        """Return the photo as PNG, upright by its EXIF orientation, no metadata."""
+        with _pillow_errors():
+            return _to_png(self._decode(data))
+
+    def clean_result(self, data: bytes) -> bytes:
+        """Return ``data`` itself if it is a valid still PNG, else converted to PNG."""
+        with _pillow_errors():
+            image = self._decode(data)
+            # An animated PNG shows more than the frame we checked: keep only that one.
+            if image.format == "PNG" and not getattr(image, "is_animated", False):
+                return data
+            return _to_png(image)
+
+    def _decode(self, data: bytes) -> Image.Image:
+        image = Image.open(BytesIO(data), formats=_FORMATS)
+        # Only the header has been read: refuse bombs before any pixel is allocated.
+        width, height = image.size
+        if width * height > self._max_pixels:
+            limit = self._max_pixels
+            msg = f"{_TOO_LARGE}: {width}x{height}, at most {limit:,} allowed"
+            raise TooLargeError(msg)
+        # A full decode, so truncated or corrupt data fails here and not later.
+        image.load()
+        return image
+
+
+@contextmanager
+def _pillow_errors() -> Iterator[None]:
+    """Map every failure of Pillow on hostile input to a core error."""
+    with warnings.catch_warnings():
+        # Pillow only warns between 1x and 2x its own limit; never decode such an image.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            yield
+        except XrayError:
+            raise
+        except (
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+            MemoryError,
+        ) as exc:
+            raise TooLargeError(_TOO_LARGE) from exc
+        # Malformed input makes Pillow raise OSError, SyntaxError, ValueError,
+        # struct.error, EOFError and more: none may escape as a server error.
+        except Exception as exc:
+            raise UnsupportedMediaError(_NOT_AN_IMAGE) from exc
+
+
+def _to_png(image: Image.Image) -> bytes:
+    upright = ImageOps.exif_transpose(image)
+    if upright.mode.startswith("I"):
+        # 16-bit greyscale: scale to 8 bits, as a plain conversion would clip to white.
+        upright = upright.convert("I").point(lambda value: value / 256).convert("L")
+    clean = upright.convert("RGBA" if upright.has_transparency_data else "RGB")
+    # Drop EXIF, XMP, text and ICC: the PNG encoder would copy some of them from info.
+    clean.info.clear()
+    out = BytesIO()
+    clean.save(out, format="PNG", compress_level=1)
+    return out.getvalue()

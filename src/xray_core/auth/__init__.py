@@ -1,0 +1,1 @@
+"""Auth: the shared booth password, bearer tokens and signed image URLs."""

@@ -1,0 +1,81 @@
+"""The auth service: logging in with the shared password, checking tokens, signing URLs."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+from xray_core.auth.errors import InvalidTokenError, WrongPasswordError
+from xray_core.auth.ports import PasswordHasher, TokenCodec
+from xray_core.clock import Clock
+
+MAX_PASSWORD_BYTES = 72  # bcrypt looks at no more; longer input cannot be the password
+
+
+class AuthService:
+    """Turns the shared password into bearer tokens and checks them."""
+
+    def __init__(
+        self,
+        hasher: PasswordHasher,
+        codec: TokenCodec,
+        password_hash: str,
+        clock: Clock,
+        token_ttl: timedelta,
+    ) -> None:
+        self._hasher = hasher
+        self._codec = codec
+        self._hash = password_hash
+        self._clock = clock
+        self._ttl = token_ttl
+
+    def login(self, password: str) -> str:
+        """Return a bearer token for the right password (slow: run it in a thread).
+
+        Raises:
+            WrongPasswordError: wrong, empty or over-long password.
+        """
+        encoded = password.encode("utf-8", "surrogatepass")
+        if not encoded or len(encoded) > MAX_PASSWORD_BYTES:
+            raise WrongPasswordError
+        if not self._hasher.verify(password, self._hash):
+            raise WrongPasswordError
+        now = self._clock.now()
+        return self._codec.encode(
+            {"sub": "booth", "iat": int(now.timestamp()), "exp": int((now + self._ttl).timestamp())}
+        )
+
+    def check(self, token: str) -> None:
+        """Accept a valid, unexpired token.
+
+        Raises:
+            InvalidTokenError: anything else.
+        """
+        claims = self._codec.decode(token)
+        if claims.get("sub") != "booth":
+            raise InvalidTokenError
+
+
+class UrlSigner:
+    """Signs image URLs so that a browser ``<img src>`` can load them without a header."""
+
+    def __init__(self, secret: bytes, clock: Clock, ttl: timedelta) -> None:
+        self._key = hashlib.sha256(b"url-signing:" + secret).digest()
+        self._clock = clock
+        self._ttl = ttl
+
+    def sign(self, path: str) -> tuple[int, str]:
+        """Return ``(expires, signature)`` for ``path``."""
+        expires = int((self._clock.now() + self._ttl).timestamp())
+        return expires, self._mac(path, expires)
+
+    def valid(self, path: str, expires: int, signature: str) -> bool:
+        """Return whether ``signature`` signs ``path`` and has not expired."""
+        if expires < self._clock.now().timestamp():
+            return False
+        return hmac.compare_digest(self._mac(path, expires), signature)
+
+    def _mac(self, path: str, expires: int) -> str:
+        message = f"{path}\n{expires}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]

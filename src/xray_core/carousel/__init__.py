@@ -1,0 +1,1 @@
+"""The carousel: confirmed x-rays on the big screen, newest first."""

@@ -1,0 +1,1 @@
+"""Image checks: photos and results are decoded by content and kept as PNG."""

@@ -1,0 +1,44 @@
+"""Ports of the job feature."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from xray_core.jobs.model import Job, NewJob
+
+
+class JobRepository(Protocol):
+    """Stores jobs and their slots. Used inside a unit of work only.
+
+    Atomicity: ``get(..., lock=True)`` and ``next_claimable`` lock the job they return until
+    the unit of work ends, so that two units of work never change one job at once.
+    """
+
+    def add(self, job: NewJob) -> int:
+        """Store a new job with ``job.slot_count`` open slots and return its id."""
+        ...
+
+    def get(self, job_id: int, *, lock: bool = False) -> Job | None:
+        """Return the job (active or confirmed), or ``None`` if there is none."""
+        ...
+
+    def next_claimable(self, now: datetime) -> Job | None:
+        """Return and lock the oldest active job with an open slot at ``now``.
+
+        May return ``None`` while such jobs exist if all of them are locked by other units
+        of work at this moment; callers treat that as "nothing to do, poll again".
+        """
+        ...
+
+    def active(self) -> list[Job]:
+        """Return every active job, oldest first."""
+        ...
+
+    def save(self, job: Job) -> None:
+        """Store the status, original key and slots (matched by index) of ``job``."""
+        ...
+
+    def referenced_keys(self) -> set[str]:
+        """Return every blob key a job or slot points at."""
+        ...

@@ -1,0 +1,247 @@
+"""The job service: upload, claim, submit, review and decide."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from datetime import timedelta
+
+from xray_core.carousel.model import CarouselItem
+from xray_core.clock import Clock
+from xray_core.images.ports import ImageSanitizer
+from xray_core.jobs.errors import (
+    InvalidFieldError,
+    JobNotFoundError,
+    ResultNotFoundError,
+    ResultNotReadyError,
+)
+from xray_core.jobs.model import (
+    Claim,
+    ConfirmAction,
+    Job,
+    JobStatus,
+    NewJob,
+    Upload,
+)
+from xray_core.jobs.validation import job_info, normalise_types
+from xray_core.owners.model import OwnerItem
+from xray_core.owners.service import resolve_owner
+from xray_core.ports import BlobStore, UnitOfWork
+
+ORIGINAL = "original"
+
+
+class JobService:
+    """Holds every rule of the job queue; storage and images come in through ports."""
+
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        blobs: BlobStore,
+        images: ImageSanitizer,
+        clock: Clock,
+        *,
+        results_per_image: int = 2,
+        lease: timedelta = timedelta(minutes=10),
+        animal_types: Sequence[str] = ("dog", "cat", "horse"),
+    ) -> None:
+        if results_per_image < 1:
+            raise ValueError("results_per_image must be at least 1")
+        self._uow = uow
+        self._blobs = blobs
+        self._images = images
+        self._clock = clock
+        self.results_per_image = results_per_image
+        self._lease = lease
+        self.animal_types = normalise_types(animal_types)
+
+    def upload(
+        self,
+        photo: bytes,
+        *,
+        first_name: str | None,
+        last_name: str | None,
+        animal_name: str | None,
+        qr_content: str | None,
+        animal_type: str | None = None,
+        broken_bone: str | bool | None = None,
+    ) -> Upload:
+        """Check and store a photo with its owner's details as a new job.
+
+        Raises:
+            InvalidFieldError: a text field is wrong.
+            UnsupportedMediaError, TooLargeError: the photo is not an acceptable image.
+        """
+        info = job_info(
+            first_name=first_name,
+            last_name=last_name,
+            animal_name=animal_name,
+            qr_content=qr_content,
+            animal_type=animal_type,
+            broken_bone=broken_bone,
+            allowed_types=self.animal_types,
+        )
+        png = self._images.clean_photo(photo)
+        key = f"originals/{uuid.uuid4().hex}.png"
+        self._blobs.put(key, png)
+        with self._cleanup_on_error(key), self._uow() as uow:
+            job_id = uow.jobs.add(NewJob(info, key, self.results_per_image, self._clock.now()))
+            current = len(uow.jobs.active())
+            uow.commit()
+        return Upload(job_id=job_id, current_jobs=current)
+
+    def claim(self) -> Claim | None:
+        """Lease the next open result slot (oldest job first), or return ``None``."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            job = uow.jobs.next_claimable(now)
+            slot = job.claimable_slot(now) if job else None
+            if job is None or slot is None:
+                return None
+            lease_id = uuid.uuid4().hex
+            leased = slot.lease(lease_id, now + self._lease)
+            job = replace(
+                job, slots=tuple(leased if s.index == slot.index else s for s in job.slots)
+            )
+            uow.jobs.save(job)
+            uow.commit()
+        return Claim(
+            job=job, slot=leased, lease_id=lease_id, photo=self._blobs.get(job.original_key)
+        )
+
+    def submit(self, job_id: int, result: bytes, lease_id: str | None = None) -> None:
+        """Store a worker's result in a slot of the job.
+
+        Raises:
+            JobNotFoundError: no such job.
+            JobAlreadyConfirmedError, JobCancelledError, JobCompleteError, LeaseLostError:
+                the result is late or its lease was handed to someone else.
+            UnsupportedMediaError, TooLargeError: the result is not an acceptable image.
+        """
+        self._job(job_id).slot_for_result(lease_id)  # refuse early, before any work
+        png = self._images.clean_result(result)
+        key = f"results/{uuid.uuid4().hex}.png"
+        self._blobs.put(key, png)
+        with self._cleanup_on_error(key), self._uow() as uow:
+            job = self._job(job_id, uow, lock=True)
+            uow.jobs.save(job.with_result(job.slot_for_result(lease_id), key, self._clock.now()))
+            uow.commit()
+
+    def pending(self) -> list[Job]:
+        """Return every job not yet confirmed or cancelled, oldest first."""
+        with self._uow() as uow:
+            return uow.jobs.active()
+
+    def image(self, job_id: int, option: str) -> bytes:
+        """Return a pending job's original (``"original"``) or result ``option`` as PNG.
+
+        Raises:
+            JobNotFoundError, ResultNotFoundError: nothing there.
+            InvalidFieldError: ``option`` is neither ``original`` nor a number.
+        """
+        job = self._job(job_id)
+        if job.status is not JobStatus.ACTIVE:
+            raise JobNotFoundError(job_id)
+        if option == ORIGINAL:
+            return self._blobs.get(job.original_key)
+        if not (option.isascii() and option.isdigit()) or len(option) > 6:
+            raise InvalidFieldError("option", "must be 'original' or a result number")
+        results = job.results()
+        index = int(option)
+        if index >= len(results) or results[index].result_key is None:
+            raise ResultNotFoundError(job_id, index)
+        return self._blobs.get(str(results[index].result_key))
+
+    def decide(self, job_id: int, choice: int, action: ConfirmAction) -> None:
+        """Confirm result ``choice``, retry the job, or cancel it.
+
+        Confirm keeps the original and the chosen x-ray for the owner named by the job's
+        ``qr_content`` and puts the pair at the front of the carousel; retry discards the
+        results and queues the job again; cancel drops it with its images.
+
+        Raises:
+            JobNotFoundError: no such job.
+            JobAlreadyConfirmedError, JobCancelledError: decided before (no side effect).
+            InvalidFieldError, ResultNotReadyError: ``choice`` names no result received.
+        """
+        now = self._clock.now()
+        with self._uow() as uow:
+            job = self._job(job_id, uow, lock=True)
+            job.ensure_active()
+            results = [str(s.result_key) for s in job.results()]
+            doomed = list(results)
+            if action is ConfirmAction.CONFIRM:
+                if not 0 <= choice < self.results_per_image:
+                    raise InvalidFieldError(
+                        "choice", f"must be between 0 and {self.results_per_image - 1}"
+                    )
+                if choice >= len(results):
+                    raise ResultNotReadyError(job_id, choice)
+                xray = doomed.pop(choice)
+                owner = resolve_owner(uow, job.info.qr_content)
+                uow.carousel.add(CarouselItem(job.id, xray, job.original_key, now))
+                uow.owners.add_item(
+                    OwnerItem(
+                        id=0,
+                        owner_ref=owner.ref,
+                        external=owner.external,
+                        job_id=job.id,
+                        first_name=job.info.first_name,
+                        last_name=job.info.last_name,
+                        animal_name=job.info.animal_name,
+                        animal_type=job.info.animal_type,
+                        xray_key=xray,
+                        original_key=job.original_key,
+                        created_at=now,
+                    )
+                )
+                uow.jobs.save(replace(job.without_results(), status=JobStatus.CONFIRMED))
+            elif action is ConfirmAction.RETRY:
+                uow.jobs.save(job.without_results())
+            else:
+                doomed.append(job.original_key)
+                cancelled = replace(job.without_results(), status=JobStatus.CANCELLED)
+                uow.jobs.save(replace(cancelled, original_key=""))
+            uow.commit()
+        for key in doomed:
+            self._blobs.delete(key)
+
+    def collect_garbage(self, min_age_seconds: float) -> int:
+        """Delete blobs no row points at and older than ``min_age_seconds``; return how many.
+
+        Blobs are written before the row that points at them commits, so a crash between the
+        two leaves an orphan; the age threshold spares uploads that are in flight right now.
+        """
+        with self._uow() as uow:
+            used = (
+                uow.jobs.referenced_keys()
+                | uow.carousel.referenced_keys()
+                | uow.owners.referenced_keys()
+                | {b.pdf_key for b in uow.batches.all() if b.pdf_key}
+            )
+        removed = 0
+        for key, age in list(self._blobs.keys()):
+            if key not in used and age >= min_age_seconds:
+                self._blobs.delete(key)
+                removed += 1
+        return removed
+
+    def _job(self, job_id: int, uow: UnitOfWork | None = None, *, lock: bool = False) -> Job:
+        if uow is None:
+            with self._uow() as own:
+                return self._job(job_id, own)
+        job = uow.jobs.get(job_id, lock=lock)
+        if job is None:
+            raise JobNotFoundError(job_id)
+        return job
+
+    @contextlib.contextmanager
+    def _cleanup_on_error(self, key: str) -> Iterator[None]:
+        """Delete a just-written blob if its row could not be stored."""
+        try:
+            yield
+        except BaseException:
+            self._blobs.delete(key)
+            raise

@@ -1,0 +1,1 @@
+"""Owners: the families behind the QR codes and what was confirmed for them."""

@@ -1,0 +1,40 @@
+"""Ports of the owner feature."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from xray_core.owners.model import Owner, OwnerItem
+
+
+class OwnerRepository(Protocol):
+    """Keeps owners (QR tokens) and the x-rays confirmed for them."""
+
+    def add_many(self, owners: Sequence[Owner]) -> None:
+        """Store new owners."""
+        ...
+
+    def get(self, token: str) -> Owner | None:
+        """Return the owner with this token, if any."""
+        ...
+
+    def by_code(self, code: str) -> Owner | None:
+        """Return the owner whose short code is ``code``, if any."""
+        ...
+
+    def for_batch(self, batch_id: int) -> list[Owner]:
+        """Return the owners made by one QR batch, in print order."""
+        ...
+
+    def add_item(self, item: OwnerItem) -> int:
+        """Store a confirmed x-ray for ``item.owner_ref``; return its id (``item.id`` unused)."""
+        ...
+
+    def items(self, owner_ref: str | None = None) -> list[OwnerItem]:
+        """Return the items of one owner reference (or of all owners), oldest first."""
+        ...
+
+    def referenced_keys(self) -> set[str]:
+        """Return every blob key an owner item points at."""
+        ...

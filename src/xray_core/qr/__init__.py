@@ -1,0 +1,1 @@
+"""QR batches: printable sheets of owner codes, made in the background."""

@@ -1,0 +1,30 @@
+"""Domain types of QR batches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+MAX_BATCH = 1000
+
+
+class BatchStatus(StrEnum):
+    """Where a batch is."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class QRBatch:
+    """One batch of QR codes and its PDF."""
+
+    id: int
+    size: int
+    status: BatchStatus
+    progress: float
+    header: str
+    created_at: datetime
+    pdf_key: str | None = None

@@ -1,0 +1,1 @@
+"""The HTTP edge of Teddy X-Ray (Litestar) and its composition root."""

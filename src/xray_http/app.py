@@ -1,0 +1,112 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+
+from xray_core.errors import XrayError
+from xray_http.controllers._base import in_thread
+from xray_http.controllers.auth import AuthController
+from xray_http.controllers.carousel import CarouselController
+from xray_http.controllers.jobs import JobController
+from xray_http.controllers.meta import MetaController
+from xray_http.controllers.qr import QRController
+from xray_http.controllers.results import ResultsController
+from xray_http.deps import AppDeps
+from xray_http.errors import unexpected_error_handler, xray_error_handler
+
+log = logging.getLogger("xray_http")
+
+# Headers a browser front end on another origin may read from GET /job.
+JOB_HEADERS = [
+    "img_id",
+    "first_name",
+    "last_name",
+    "animal_name",
+    "animal_type",
+    "broken_bone",
+    "lease_id",
+    "slot",
+    "results_per_image",
+    "name_encoding",
+]
+
+
+def _swagger_assets() -> Path:
+    import swagger_ui_bundle  # noqa: PLC0415  (only needed when the app is built)
+
+    return Path(swagger_ui_bundle.swagger_ui_path)
+
+
+def _openapi() -> OpenAPIConfig:
+    static = "/schema/static"
+    swagger = SwaggerRenderPlugin(
+        js_url=f"{static}/swagger-ui-bundle.js",
+        css_url=f"{static}/swagger-ui.css",
+        standalone_preset_js_url=f"{static}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{static}/favicon-32x32.png'>",
+        path=["/", "/swagger"],
+    )
+    return OpenAPIConfig(
+        title="Teddy X-Ray",
+        version="0.1.0",
+        description="Photos of stuffed animals in, pretend x-rays out. See docs/api.md.",
+        path="/schema",
+        render_plugins=[swagger, JsonRenderPlugin(path="/openapi.json")],
+    )
+
+
+def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
+    """Return the Litestar app serving the User API on the given services."""
+
+    def provide(value: Any) -> Provide:
+        return Provide(lambda: value, use_cache=True, sync_to_thread=False)
+
+    async def startup() -> None:
+        for hook in deps.on_startup:
+            await in_thread(hook)
+
+    async def shutdown() -> None:
+        for hook in deps.on_shutdown:
+            await in_thread(hook)
+
+    app = Litestar(
+        route_handlers=[
+            AuthController,
+            JobController,
+            ResultsController,
+            QRController,
+            CarouselController,
+            MetaController,
+            create_static_files_router(
+                path="/schema/static", directories=[_swagger_assets()], include_in_schema=False
+            ),
+        ],
+        dependencies={
+            "deps": provide(deps),
+            "auth": provide(deps.auth),
+            "signer": provide(deps.signer),
+            "jobs": provide(deps.jobs),
+            "carousel": provide(deps.carousel),
+            "qr": provide(deps.qr),
+            "owners": provide(deps.owners),
+        },
+        exception_handlers={XrayError: xray_error_handler, Exception: unexpected_error_handler},
+        openapi_config=_openapi(),
+        cors_config=CORSConfig(allow_origins=["*"], expose_headers=JOB_HEADERS),
+        request_max_body_size=deps.max_upload_bytes,
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        debug=debug,
+    )
+    app.state["deps"] = deps
+    return app

@@ -1,0 +1,168 @@
+"""The ``teddy-xray`` command: serve, password tools, garbage collection, owner listing."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import secrets
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from xray_http.settings import CONFIG_NAME, Settings, SettingsError, load_settings, write_setting
+
+log = logging.getLogger("teddy_xray")
+
+
+def _lan_address() -> str:
+    """Return this machine's address on its LAN (no packet is sent), else localhost."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.254.254.254", 1))  # UDP connect only picks a route
+        return str(probe.getsockname()[0])
+    except OSError:
+        return "127.0.0.1"
+    finally:
+        probe.close()
+
+
+def _hash(password: str) -> str:
+    from xray_core.adapters.security import BcryptPasswordHasher  # noqa: PLC0415
+
+    if not password or len(password.encode()) > 72:
+        raise SystemExit("the password must be 1 to 72 bytes long")
+    return BcryptPasswordHasher().hash(password)
+
+
+def _config_path(settings: Settings) -> Path:
+    return settings.config_file or settings.data_dir / CONFIG_NAME
+
+
+def _ensure_password(settings: Settings) -> Settings:
+    """On first start, make a password, keep its hash, and print it once."""
+    if settings.password_hash:
+        return settings
+    password = secrets.token_urlsafe(9)
+    path = _config_path(settings)
+    write_setting(path, "password_hash", _hash(password))
+    bar = "=" * 64
+    print(
+        f"\n{bar}\n  Teddy X-Ray: no password was set, so one was made for you.\n\n"
+        f"      password:  {password}\n\n"
+        f"  It is shown only this once; its hash is kept in {path}.\n"
+        f"  Change it with: teddy-xray set-password --data-dir {settings.data_dir}\n{bar}\n",
+        flush=True,
+    )
+    return load_settings(data_dir=settings.data_dir, default_public_url=settings.default_public_url)
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Run the server (and, with --with-worker, one built-in worker beside it)."""
+    import uvicorn  # noqa: PLC0415
+
+    from xray_http.app import create_app  # noqa: PLC0415
+    from xray_http.container import build_deps, make_container  # noqa: PLC0415
+
+    host = "127.0.0.1" if args.host in {"0.0.0.0", "::"} else args.host  # noqa: S104
+    public = f"http://{_lan_address() if args.host in {'0.0.0.0', '::'} else host}:{args.port}"  # noqa: S104
+    settings = load_settings(data_dir=args.data_dir, default_public_url=public)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings = _ensure_password(settings)
+    app = create_app(build_deps(make_container(settings)))
+    print(
+        f"Teddy X-Ray serving on http://{args.host}:{args.port} "
+        f"(data in {settings.data_dir.resolve()}, docs at /schema)",
+        flush=True,
+    )
+    del host
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+
+
+def hash_password(args: argparse.Namespace) -> None:
+    """Print the bcrypt hash of a password (for TEDDY_XRAY_PASSWORD_HASH)."""
+    password = args.password or getpass.getpass("password: ")
+    print(_hash(password))
+
+
+def set_password(args: argparse.Namespace) -> None:
+    """Write the hash of a new password into the settings file."""
+    settings = load_settings(data_dir=args.data_dir)
+    password = args.password or getpass.getpass("new password: ")
+    if not args.password and getpass.getpass("again: ") != password:
+        raise SystemExit("the passwords differ")
+    path = _config_path(settings)
+    write_setting(path, "password_hash", _hash(password))
+    print(f"password hash written to {path}")
+
+
+def gc(args: argparse.Namespace) -> None:
+    """Delete blobs that no row points at (left by a crash between file and row)."""
+    from xray_http.container import make_container  # noqa: PLC0415
+
+    jobs = make_container(load_settings(data_dir=args.data_dir)).jobs()
+    print(f"removed {jobs.collect_garbage(args.min_age)} orphaned blob(s)")
+
+
+def owners(args: argparse.Namespace) -> None:
+    """List confirmed x-rays by owner, external QR references included."""
+    from xray_http.container import make_container  # noqa: PLC0415
+
+    container = make_container(load_settings(data_dir=args.data_dir))
+    for item in container.owners().listing():
+        kind = "external" if item.external else "owner"
+        print(
+            f"{item.created_at:%Y-%m-%d %H:%M}  {kind:8}  {item.owner_ref!r}  "
+            f"job {item.job_id}: {item.animal_name} ({item.first_name} {item.last_name})"
+        )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="teddy-xray", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def data_dir(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--data-dir", type=Path, default=None, help="default: ./data or TEDDY_XRAY_DATA_DIR"
+        )
+
+    p = sub.add_parser("serve", help="run the server")
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")  # noqa: S104
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--log-level", default="info")
+    data_dir(p)
+    p.set_defaults(func=serve)
+
+    p = sub.add_parser("hash-password", help="print the bcrypt hash of a password")
+    p.add_argument("--password", default=None)
+    p.set_defaults(func=hash_password)
+
+    p = sub.add_parser("set-password", help="store a new password's hash in the settings file")
+    p.add_argument("--password", default=None)
+    data_dir(p)
+    p.set_defaults(func=set_password)
+
+    p = sub.add_parser("gc", help="remove orphaned blobs")
+    p.add_argument("--min-age", type=float, default=60.0, help="seconds (spares in-flight writes)")
+    data_dir(p)
+    p.set_defaults(func=gc)
+
+    p = sub.add_parser("owners", help="list confirmed x-rays by owner")
+    data_dir(p)
+    p.set_defaults(func=owners)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the ``teddy-xray`` command."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        args.func(args)
+    except SettingsError as exc:
+        sys.exit(f"teddy-xray: {exc}")
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,189 @@
+"""The composition root: builds adapters from settings and the services on top of them.
+
+Sub-containers for storage, security and services; a ``Selector`` picks SQL or in-memory
+storage. Engines, hashers and renderers are singletons; units of work are made per
+operation by the factory the storage container provides. Tests override providers
+(``container.security.hasher.override(...)``) on a function-scoped container.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any, cast
+
+from dependency_injector import containers, providers
+from sqlalchemy import Engine, text
+
+from xray_core.adapters.pillow_images import PillowImageSanitizer
+from xray_core.adapters.qr_sheet import ReportLabQRSheetRenderer
+from xray_core.adapters.security import BcryptPasswordHasher, PyJwtTokenCodec
+from xray_core.auth.service import AuthService, UrlSigner
+from xray_core.carousel.service import CarouselService
+from xray_core.clock import SystemClock
+from xray_core.jobs.service import JobService
+from xray_core.owners.service import OwnerService
+from xray_core.qr.service import QRService
+from xray_core.qr.sheet import SheetKind, SheetLayout
+from xray_http.deps import AppDeps
+from xray_http.settings import Settings, secret_key
+from xray_storage.blobs.filesystem import FilesystemBlobStore
+from xray_storage.memory import InMemoryBlobStore, InMemoryStore
+from xray_storage.sql import SqlModelUnitOfWorkFactory, create_db_engine, create_schema
+
+log = logging.getLogger("xray_http")
+ORPHAN_AGE_SECONDS = 300.0
+
+
+def _engine(settings: Settings) -> Engine:
+    if settings.database_url == "":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_db_engine(settings.db_url)
+    create_schema(engine)
+    return engine
+
+
+class StorageContainer(containers.DeclarativeContainer):
+    """Repositories (behind a unit-of-work factory) and the blob store."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    backend = providers.Callable(lambda s: s.storage, settings)
+    engine = providers.Singleton(_engine, settings)
+    uow = providers.Selector(
+        backend,
+        sql=providers.Singleton(SqlModelUnitOfWorkFactory, engine),
+        memory=providers.Singleton(InMemoryStore),
+    )
+    blobs = providers.Selector(
+        backend,
+        sql=providers.Singleton(
+            FilesystemBlobStore, providers.Callable(lambda s: s.blob_dir, settings)
+        ),
+        memory=providers.Singleton(InMemoryBlobStore),
+    )
+
+
+class SecurityContainer(containers.DeclarativeContainer):
+    """Password hashing, tokens and URL signing."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    clock: providers.Dependency[Any] = providers.Dependency()
+    secret = providers.Singleton(secret_key, settings)
+    hasher = providers.Singleton(BcryptPasswordHasher)
+    codec = providers.Singleton(PyJwtTokenCodec, secret)
+    signer = providers.Singleton(
+        UrlSigner,
+        secret,
+        clock,
+        providers.Callable(lambda s: timedelta(seconds=s.signed_url_seconds), settings),
+    )
+
+
+def _layout(s: Settings) -> SheetLayout:
+    return SheetLayout(
+        kind=cast("SheetKind", s.qr_layout),  # SheetLayout refuses unknown kinds
+        offset_x_mm=s.qr_offset_x_mm,
+        offset_y_mm=s.qr_offset_y_mm,
+        start_at=s.qr_start_at,
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    """Everything the server needs, built from :class:`Settings`."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    clock = providers.Singleton(SystemClock)
+    storage = providers.Container(StorageContainer, settings=settings)
+    security = providers.Container(SecurityContainer, settings=settings, clock=clock)
+    images = providers.Singleton(
+        PillowImageSanitizer, providers.Callable(lambda s: s.max_image_pixels, settings)
+    )
+    renderer = providers.Singleton(ReportLabQRSheetRenderer, providers.Callable(_layout, settings))
+
+    auth = providers.Singleton(
+        AuthService,
+        security.hasher,
+        security.codec,
+        providers.Callable(lambda s: s.password_hash, settings),
+        clock,
+        providers.Callable(lambda s: timedelta(minutes=s.token_ttl_minutes), settings),
+    )
+    jobs = providers.Singleton(
+        JobService,
+        storage.uow,
+        storage.blobs,
+        images,
+        clock,
+        results_per_image=providers.Callable(lambda s: s.results_per_image, settings),
+        lease=providers.Callable(lambda s: timedelta(seconds=s.lease_seconds), settings),
+        animal_types=providers.Callable(lambda s: s.animal_types, settings),
+    )
+    carousel = providers.Singleton(
+        CarouselService,
+        storage.uow,
+        storage.blobs,
+        providers.Callable(lambda s: s.carousel_size, settings),
+    )
+    qr = providers.Singleton(
+        QRService,
+        storage.uow,
+        storage.blobs,
+        renderer,
+        clock,
+        providers.Callable(lambda s: s.qr_base_url, settings),
+        providers.Callable(lambda s: s.qr_batches_kept, settings),
+    )
+    owners = providers.Singleton(OwnerService, storage.uow, storage.blobs)
+
+
+def build_deps(container: Container) -> AppDeps:
+    """Return the services of ``container`` as the HTTP layer wants them."""
+    settings: Settings = container.settings()
+    jobs: JobService = container.jobs()
+    qr: QRService = container.qr()
+
+    def health() -> None:
+        if settings.storage == "sql":
+            engine: Engine = container.storage.engine()
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+
+    def collect_garbage() -> None:
+        removed = jobs.collect_garbage(ORPHAN_AGE_SECONDS)
+        if removed:
+            log.warning("removed %d orphaned blob(s) left by an interrupted write", removed)
+
+    def resume_batches() -> None:
+        for batch_id in qr.unfinished():
+            log.warning("QR batch %d was interrupted; drawing it again", batch_id)
+            try:
+                qr.render(batch_id)
+            except Exception:
+                log.exception("QR batch %d failed", batch_id)
+
+    def dispose() -> None:
+        if settings.storage == "sql":
+            container.storage.engine().dispose()
+
+    return AppDeps(
+        auth=container.auth(),
+        signer=container.security.signer(),
+        jobs=jobs,
+        carousel=container.carousel(),
+        qr=qr,
+        owners=container.owners(),
+        public_url=settings.public_url,
+        max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
+        login_failures_per_minute=settings.login_failures_per_minute,
+        health=health,
+        on_startup=(collect_garbage, resume_batches),
+        on_shutdown=(dispose,),
+    )
+
+
+def make_container(settings: Settings, **overrides: Any) -> Container:
+    """Return a container for ``settings``; ``overrides`` replace providers by name."""
+    container = Container(settings=settings)
+    for name, value in overrides.items():
+        getattr(container, name).override(providers.Object(value))
+    return container

@@ -1,0 +1,70 @@
+"""One table from core error categories to HTTP status codes, and one handler."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from xray_core.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    TooLargeError,
+    TooManyRequestsError,
+    UnavailableError,
+    UnsupportedMediaError,
+    XrayError,
+)
+
+log = logging.getLogger("xray_http")
+
+# Most specific first: the first matching category wins.
+STATUS: tuple[tuple[type[XrayError], int], ...] = (
+    (UnsupportedMediaError, 415),
+    (TooLargeError, 413),
+    (InvalidInputError, 422),
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (NotFoundError, 404),
+    (UnavailableError, 409),
+    (ConflictError, 409),
+    (TooManyRequestsError, 429),
+)
+
+
+def status_of(exc: XrayError) -> int:
+    """Return the status code for a core error."""
+    return next((code for kind, code in STATUS if isinstance(exc, kind)), 400)
+
+
+def xray_error_handler(_: Request[Any, Any, Any], exc: XrayError) -> Response[object]:
+    """Answer a core error with its status and ``{"status_code", "detail"}``."""
+    code = status_of(exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, AuthenticationError):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, TooManyRequestsError):
+        headers["Retry-After"] = str(exc.retry_after)
+    return Response({"status_code": code, "detail": exc.message}, status_code=code, headers=headers)
+
+
+def unexpected_error_handler(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[object]:
+    """Log an unexpected error and answer JSON, never a traceback."""
+    if isinstance(exc, HTTPException):
+        body: dict[str, object] = {"status_code": exc.status_code, "detail": exc.detail}
+        if exc.extra:
+            body["extra"] = exc.extra
+        return Response(body, status_code=exc.status_code, headers=exc.headers)
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return Response(
+        {"status_code": 500, "detail": "internal server error"},
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+    )

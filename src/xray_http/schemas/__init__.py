@@ -1,0 +1,1 @@
+"""msgspec bodies of the HTTP API."""

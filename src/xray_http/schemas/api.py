@@ -1,0 +1,71 @@
+"""Response bodies, exactly as the API contract shows them."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class TokenRead(msgspec.Struct):
+    """``POST /token``."""
+
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105
+
+
+class UploadAccepted(msgspec.Struct):
+    """``POST /upload``."""
+
+    job_id: int
+    current_jobs: int
+    status: str = "success"
+
+
+class Success(msgspec.Struct):
+    """``POST /job`` and ``GET /confirm``."""
+
+    status: str = "success"
+
+
+class JobMetadata(msgspec.Struct):
+    """One job's metadata in ``/results`` (``animal_type`` and ``broken_bone`` are extensions)."""
+
+    first_name: str
+    last_name: str
+    animal_name: str
+    animal_type: str
+    broken_bone: bool
+
+
+class ResultsRead(msgspec.Struct):
+    """``GET /results``: keys are job ids as strings."""
+
+    metadata: dict[str, JobMetadata]
+    results: dict[str, list[str]]
+    originals: dict[str, str]
+    results_per_image: int
+
+
+class Progress(msgspec.Struct):
+    """``GET /qr/progress``."""
+
+    progress: float
+
+
+class AnimalTypes(msgspec.Struct):
+    """``GET /animal_types``."""
+
+    types: list[str]
+
+
+class ErrorRead(msgspec.Struct):
+    """Every error answer."""
+
+    status_code: int
+    detail: str
+
+
+class Health(msgspec.Struct):
+    """``GET /health``."""
+
+    status: str
+    pending_jobs: int

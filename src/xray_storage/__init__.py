@@ -1,0 +1,1 @@
+"""Storage adapters of Teddy X-Ray: SQLModel (SQLite, PostgreSQL), filesystem, in-memory."""

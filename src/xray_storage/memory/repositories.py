@@ -1,0 +1,205 @@
+"""In-memory repositories and unit of work.
+
+One :class:`InMemoryStore` holds the state; each unit of work takes its lock for the whole
+block (so claims are atomic, like ``BEGIN IMMEDIATE`` on SQLite) and restores a snapshot
+unless committed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from xray_core.carousel.model import CarouselItem
+from xray_core.jobs.model import Job, JobStatus, NewJob, Slot
+from xray_core.owners.model import Owner, OwnerItem
+from xray_core.qr.model import BatchStatus, QRBatch
+
+
+@dataclass
+class _State:
+    jobs: dict[int, Job] = field(default_factory=dict)
+    carousel: list[CarouselItem] = field(default_factory=list)
+    owners: dict[str, Owner] = field(default_factory=dict)
+    items: list[OwnerItem] = field(default_factory=list)
+    batches: dict[int, QRBatch] = field(default_factory=dict)
+    next_id: dict[str, int] = field(default_factory=dict)
+
+    def new_id(self, kind: str) -> int:
+        self.next_id[kind] = self.next_id.get(kind, 0) + 1
+        return self.next_id[kind]
+
+
+class InMemoryStore:
+    """The shared state behind in-memory units of work."""
+
+    def __init__(self) -> None:
+        self.state = _State()
+        self.lock = threading.RLock()
+
+    def __call__(self) -> InMemoryUnitOfWork:
+        """Return a new unit of work (the store is a unit-of-work factory)."""
+        return InMemoryUnitOfWork(self)
+
+
+class _Jobs:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    def add(self, job: NewJob) -> int:
+        job_id = self._s.new_id("job")
+        slots = tuple(Slot(index=i) for i in range(job.slot_count))
+        self._s.jobs[job_id] = Job(
+            job_id, job.info, job.original_key, job.created_at, JobStatus.ACTIVE, slots
+        )
+        return job_id
+
+    def get(self, job_id: int, *, lock: bool = False) -> Job | None:
+        return self._s.jobs.get(job_id)
+
+    def next_claimable(self, now: datetime) -> Job | None:
+        return next((j for j in self.active() if j.claimable_slot(now) is not None), None)
+
+    def active(self) -> list[Job]:
+        return [j for _, j in sorted(self._s.jobs.items()) if j.status is JobStatus.ACTIVE]
+
+    def save(self, job: Job) -> None:
+        if job.id in self._s.jobs:
+            self._s.jobs[job.id] = job
+
+    def referenced_keys(self) -> set[str]:
+        keys = {j.original_key for j in self._s.jobs.values() if j.original_key}
+        keys |= {str(s.result_key) for j in self._s.jobs.values() for s in j.slots if s.filled}
+        return keys
+
+
+class _Carousel:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    def add(self, item: CarouselItem) -> None:
+        self._s.carousel.append(item)
+
+    def latest(self, limit: int) -> list[CarouselItem]:
+        return list(reversed(self._s.carousel))[:limit]
+
+    def referenced_keys(self) -> set[str]:
+        return {k for i in self._s.carousel for k in (i.xray_key, i.original_key)}
+
+
+class _Owners:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    def add_many(self, owners: Sequence[Owner]) -> None:
+        for owner in owners:
+            self._s.owners[owner.token] = owner
+
+    def get(self, token: str) -> Owner | None:
+        return self._s.owners.get(token)
+
+    def by_code(self, code: str) -> Owner | None:
+        return next((o for o in self._s.owners.values() if o.code == code), None)
+
+    def for_batch(self, batch_id: int) -> list[Owner]:
+        found = [o for o in self._s.owners.values() if o.batch_id == batch_id]
+        return sorted(found, key=lambda o: o.position)
+
+    def add_item(self, item: OwnerItem) -> int:
+        item_id = self._s.new_id("item")
+        self._s.items.append(replace(item, id=item_id))
+        return item_id
+
+    def items(self, owner_ref: str | None = None) -> list[OwnerItem]:
+        return [i for i in self._s.items if owner_ref is None or i.owner_ref == owner_ref]
+
+    def referenced_keys(self) -> set[str]:
+        return {k for i in self._s.items for k in (i.xray_key, i.original_key)}
+
+
+class _Batches:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    def add(self, size: int, header: str, created_at: datetime) -> QRBatch:
+        batch = QRBatch(self._s.new_id("batch"), size, BatchStatus.RUNNING, 0.0, header, created_at)
+        self._s.batches[batch.id] = batch
+        return batch
+
+    def get(self, batch_id: int) -> QRBatch | None:
+        return self._s.batches.get(batch_id)
+
+    def latest(self) -> QRBatch | None:
+        return self._s.batches[max(self._s.batches)] if self._s.batches else None
+
+    def update(self, batch: QRBatch) -> None:
+        if batch.id in self._s.batches:
+            self._s.batches[batch.id] = batch
+
+    def all(self) -> list[QRBatch]:
+        return [self._s.batches[k] for k in sorted(self._s.batches, reverse=True)]
+
+    def delete(self, batch_id: int) -> None:
+        self._s.batches.pop(batch_id, None)
+
+
+class InMemoryUnitOfWork:
+    """A unit of work over an :class:`InMemoryStore`."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        self._snapshot: _State | None = None
+        state = store.state
+        self.jobs = _Jobs(state)
+        self.carousel = _Carousel(state)
+        self.owners = _Owners(state)
+        self.batches = _Batches(state)
+
+    def __enter__(self) -> Self:
+        self._store.lock.acquire()
+        self._snapshot_now()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._snapshot is not None:
+                self._restore(self._snapshot)
+        finally:
+            self._snapshot = None
+            self._store.lock.release()
+
+    def commit(self) -> None:
+        """Keep the changes made so far."""
+        self._snapshot_now()
+
+    def _snapshot_now(self) -> None:
+        self._snapshot = _State(
+            dict(self._store.state.jobs),
+            list(self._store.state.carousel),
+            dict(self._store.state.owners),
+            list(self._store.state.items),
+            dict(self._store.state.batches),
+            dict(self._store.state.next_id),
+        )
+
+    def _restore(self, snap: _State) -> None:
+        state = self._store.state
+        state.jobs.clear()
+        state.jobs.update(snap.jobs)
+        state.carousel[:] = snap.carousel
+        state.owners.clear()
+        state.owners.update(snap.owners)
+        state.items[:] = snap.items
+        state.batches.clear()
+        state.batches.update(snap.batches)
+        state.next_id.clear()
+        state.next_id.update(snap.next_id)

@@ -1,0 +1,92 @@
+"""Rows <-> domain objects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from xray_core.carousel.model import CarouselItem
+from xray_core.jobs.model import Job, JobInfo, JobStatus, Slot
+from xray_core.owners.model import Owner, OwnerItem
+from xray_core.qr.model import BatchStatus, QRBatch
+from xray_storage.sql.tables import BatchRow, CarouselRow, JobRow, OwnerItemRow, OwnerRow, SlotRow
+
+
+def aware(value: datetime) -> datetime:
+    """Return ``value`` in UTC; SQLite hands back naive datetimes of what we stored in UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _maybe(value: datetime | None) -> datetime | None:
+    return None if value is None else aware(value)
+
+
+def job(row: JobRow, slots: Sequence[SlotRow]) -> Job:
+    """Return the domain job of a row and its slot rows."""
+    info = JobInfo(
+        first_name=row.first_name,
+        last_name=row.last_name,
+        animal_name=row.animal_name,
+        animal_type=row.animal_type,
+        qr_content=row.qr_content,
+        broken_bone=row.broken_bone,
+    )
+    return Job(
+        id=int(row.id or 0),
+        info=info,
+        original_key=row.original_key,
+        created_at=aware(row.created_at),
+        status=JobStatus(row.status),
+        slots=tuple(slot(s) for s in sorted(slots, key=lambda s: s.idx)),
+    )
+
+
+def slot(row: SlotRow) -> Slot:
+    """Return the domain slot of a row."""
+    return Slot(
+        index=row.idx,
+        lease_id=row.lease_id,
+        leased_until=_maybe(row.leased_until),
+        result_key=row.result_key,
+        filled_at=_maybe(row.filled_at),
+    )
+
+
+def carousel_item(row: CarouselRow) -> CarouselItem:
+    """Return the domain carousel item of a row."""
+    return CarouselItem(row.job_id, row.xray_key, row.original_key, aware(row.created_at))
+
+
+def owner(row: OwnerRow) -> Owner:
+    """Return the domain owner of a row."""
+    return Owner(row.token, row.code, row.batch_id, row.position, aware(row.created_at))
+
+
+def owner_item(row: OwnerItemRow) -> OwnerItem:
+    """Return the domain owner item of a row."""
+    return OwnerItem(
+        id=int(row.id or 0),
+        owner_ref=row.owner_ref,
+        external=row.external,
+        job_id=row.job_id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        animal_name=row.animal_name,
+        animal_type=row.animal_type,
+        xray_key=row.xray_key,
+        original_key=row.original_key,
+        created_at=aware(row.created_at),
+    )
+
+
+def batch(row: BatchRow) -> QRBatch:
+    """Return the domain QR batch of a row."""
+    return QRBatch(
+        id=int(row.id or 0),
+        size=row.size,
+        status=BatchStatus(row.status),
+        progress=row.progress,
+        header=row.header,
+        created_at=aware(row.created_at),
+        pdf_key=row.pdf_key,
+    )

@@ -1,0 +1,307 @@
+"""SQLModel repositories and the unit of work that holds their session.
+
+Claims lock the job row they take: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, while on
+SQLite every transaction is ``BEGIN IMMEDIATE`` (see ``engine.py``) and the lock clause is
+not rendered. The code path is the same for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine, delete, exists, or_, update
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col, select
+
+from xray_core.carousel.model import CarouselItem
+from xray_core.jobs.model import Job, JobStatus, NewJob
+from xray_core.owners.model import Owner, OwnerItem
+from xray_core.qr.model import BatchStatus, QRBatch
+from xray_storage.sql import mapping
+from xray_storage.sql.tables import BatchRow, CarouselRow, JobRow, OwnerItemRow, OwnerRow, SlotRow
+
+
+class SqlModelJobRepository:
+    """Jobs and slots in SQL."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, job: NewJob) -> int:
+        """Insert a job and its open slots."""
+        info = job.info
+        row = JobRow(
+            first_name=info.first_name,
+            last_name=info.last_name,
+            animal_name=info.animal_name,
+            animal_type=info.animal_type,
+            qr_content=info.qr_content,
+            broken_bone=info.broken_bone,
+            original_key=job.original_key,
+            status=JobStatus.ACTIVE.value,
+            created_at=job.created_at,
+        )
+        self._s.add(row)
+        self._s.flush()
+        job_id = int(row.id or 0)
+        self._s.add_all([SlotRow(job_id=job_id, idx=i) for i in range(job.slot_count)])
+        self._s.flush()
+        return job_id
+
+    def get(self, job_id: int, *, lock: bool = False) -> Job | None:
+        """Return one job, locking its row if asked."""
+        stmt = select(JobRow).where(JobRow.id == job_id)
+        row = self._s.exec(stmt.with_for_update() if lock else stmt).first()
+        return None if row is None else self._load(row)
+
+    def next_claimable(self, now: datetime) -> Job | None:
+        """Return and lock the oldest active job with an open slot (skipping locked ones)."""
+        open_slot = select(SlotRow.idx).where(
+            SlotRow.job_id == JobRow.id,
+            col(SlotRow.result_key).is_(None),
+            or_(col(SlotRow.leased_until).is_(None), col(SlotRow.leased_until) <= now),
+        )
+        stmt = (
+            select(JobRow)
+            .where(JobRow.status == JobStatus.ACTIVE.value, exists(open_slot))
+            .order_by(col(JobRow.id))
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        row = self._s.exec(stmt).first()
+        return None if row is None else self._load(row)
+
+    def active(self) -> list[Job]:
+        """Return the active jobs, oldest first, with their slots (two queries in all)."""
+        rows = self._s.exec(
+            select(JobRow).where(JobRow.status == JobStatus.ACTIVE.value).order_by(col(JobRow.id))
+        ).all()
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        slots = self._s.exec(select(SlotRow).where(col(SlotRow.job_id).in_(ids))).all()
+        by_job: dict[int, list[SlotRow]] = {}
+        for s in slots:
+            by_job.setdefault(s.job_id, []).append(s)
+        return [mapping.job(r, by_job.get(int(r.id or 0), [])) for r in rows]
+
+    def save(self, job: Job) -> None:
+        """Write a job's status, original key and slots."""
+        self._s.execute(
+            update(JobRow)
+            .where(col(JobRow.id) == job.id)
+            .values(status=job.status.value, original_key=job.original_key)
+        )
+        for s in job.slots:
+            self._s.execute(
+                update(SlotRow)
+                .where(col(SlotRow.job_id) == job.id, col(SlotRow.idx) == s.index)
+                .values(
+                    lease_id=s.lease_id,
+                    leased_until=s.leased_until,
+                    result_key=s.result_key,
+                    filled_at=s.filled_at,
+                )
+            )
+
+    def referenced_keys(self) -> set[str]:
+        """Return the blob keys of every job and slot."""
+        originals = self._s.exec(select(JobRow.original_key)).all()
+        results = self._s.exec(
+            select(SlotRow.result_key).where(col(SlotRow.result_key).is_not(None))
+        ).all()
+        return {k for k in (*originals, *results) if k}
+
+    def _load(self, row: JobRow) -> Job:
+        slots = self._s.exec(select(SlotRow).where(SlotRow.job_id == row.id)).all()
+        return mapping.job(row, slots)
+
+
+class SqlModelCarouselRepository:
+    """Carousel entries in SQL."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, item: CarouselItem) -> None:
+        """Insert an entry."""
+        self._s.add(
+            CarouselRow(
+                job_id=item.job_id,
+                xray_key=item.xray_key,
+                original_key=item.original_key,
+                created_at=item.created_at,
+            )
+        )
+        self._s.flush()
+
+    def latest(self, limit: int) -> list[CarouselItem]:
+        """Return the newest ``limit`` entries."""
+        rows = self._s.exec(select(CarouselRow).order_by(col(CarouselRow.id).desc()).limit(limit))
+        return [mapping.carousel_item(r) for r in rows.all()]
+
+    def referenced_keys(self) -> set[str]:
+        """Return the blob keys of every entry."""
+        rows = self._s.exec(select(CarouselRow.xray_key, CarouselRow.original_key)).all()
+        return {k for pair in rows for k in pair}
+
+
+class SqlModelOwnerRepository:
+    """Owners and their items in SQL."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add_many(self, owners: Sequence[Owner]) -> None:
+        """Insert owners."""
+        self._s.add_all(
+            [
+                OwnerRow(
+                    token=o.token,
+                    code=o.code,
+                    batch_id=o.batch_id,
+                    position=o.position,
+                    created_at=o.created_at,
+                )
+                for o in owners
+            ]
+        )
+        self._s.flush()
+
+    def get(self, token: str) -> Owner | None:
+        """Return the owner of ``token``."""
+        row = self._s.get(OwnerRow, token)
+        return None if row is None else mapping.owner(row)
+
+    def by_code(self, code: str) -> Owner | None:
+        """Return the owner with short code ``code``."""
+        row = self._s.exec(select(OwnerRow).where(OwnerRow.code == code).limit(1)).first()
+        return None if row is None else mapping.owner(row)
+
+    def for_batch(self, batch_id: int) -> list[Owner]:
+        """Return a batch's owners in print order."""
+        rows = self._s.exec(
+            select(OwnerRow).where(OwnerRow.batch_id == batch_id).order_by(col(OwnerRow.position))
+        )
+        return [mapping.owner(r) for r in rows.all()]
+
+    def add_item(self, item: OwnerItem) -> int:
+        """Insert a confirmed item."""
+        row = OwnerItemRow(
+            owner_ref=item.owner_ref,
+            external=item.external,
+            job_id=item.job_id,
+            first_name=item.first_name,
+            last_name=item.last_name,
+            animal_name=item.animal_name,
+            animal_type=item.animal_type,
+            xray_key=item.xray_key,
+            original_key=item.original_key,
+            created_at=item.created_at,
+        )
+        self._s.add(row)
+        self._s.flush()
+        return int(row.id or 0)
+
+    def items(self, owner_ref: str | None = None) -> list[OwnerItem]:
+        """Return the items of one owner reference, or all."""
+        stmt = select(OwnerItemRow).order_by(col(OwnerItemRow.id))
+        if owner_ref is not None:
+            stmt = stmt.where(OwnerItemRow.owner_ref == owner_ref)
+        return [mapping.owner_item(r) for r in self._s.exec(stmt).all()]
+
+    def referenced_keys(self) -> set[str]:
+        """Return the blob keys of every item."""
+        rows = self._s.exec(select(OwnerItemRow.xray_key, OwnerItemRow.original_key)).all()
+        return {k for pair in rows for k in pair}
+
+
+class SqlModelQRBatchRepository:
+    """QR batches in SQL."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, size: int, header: str, created_at: datetime) -> QRBatch:
+        """Insert a running batch."""
+        row = BatchRow(
+            size=size,
+            status=BatchStatus.RUNNING.value,
+            progress=0.0,
+            header=header,
+            created_at=created_at,
+        )
+        self._s.add(row)
+        self._s.flush()
+        return mapping.batch(row)
+
+    def get(self, batch_id: int) -> QRBatch | None:
+        """Return one batch."""
+        row = self._s.get(BatchRow, batch_id)
+        return None if row is None else mapping.batch(row)
+
+    def latest(self) -> QRBatch | None:
+        """Return the newest batch."""
+        row = self._s.exec(select(BatchRow).order_by(col(BatchRow.id).desc()).limit(1)).first()
+        return None if row is None else mapping.batch(row)
+
+    def update(self, batch: QRBatch) -> None:
+        """Write status, progress and PDF key."""
+        self._s.execute(
+            update(BatchRow)
+            .where(col(BatchRow.id) == batch.id)
+            .values(status=batch.status.value, progress=batch.progress, pdf_key=batch.pdf_key)
+        )
+
+    def all(self) -> list[QRBatch]:
+        """Return every batch, newest first."""
+        rows = self._s.exec(select(BatchRow).order_by(col(BatchRow.id).desc())).all()
+        return [mapping.batch(r) for r in rows]
+
+    def delete(self, batch_id: int) -> None:
+        """Remove a batch row."""
+        self._s.execute(delete(BatchRow).where(col(BatchRow.id) == batch_id))
+
+
+class SqlModelUnitOfWork:
+    """One database transaction (a session) over all repositories."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def __enter__(self) -> Self:
+        self._session = self._sessions()
+        self.jobs = SqlModelJobRepository(self._session)
+        self.carousel = SqlModelCarouselRepository(self._session)
+        self.owners = SqlModelOwnerRepository(self._session)
+        self.batches = SqlModelQRBatchRepository(self._session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self._session.rollback()
+        finally:
+            self._session.close()
+
+    def commit(self) -> None:
+        """Commit the transaction."""
+        self._session.commit()
+
+
+class SqlModelUnitOfWorkFactory:
+    """Makes a fresh unit of work (and session) per operation."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = sessionmaker(engine, class_=Session, expire_on_commit=False)
+
+    def __call__(self) -> SqlModelUnitOfWork:
+        """Return a new unit of work."""
+        return SqlModelUnitOfWork(self._sessions)

@@ -1,0 +1,101 @@
+"""SQLModel tables. These are storage rows, never domain objects: see ``mapping.py``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, ForeignKey, Integer
+from sqlmodel import Field, SQLModel
+
+
+def _when(*, nullable: bool = False, index: bool = False) -> datetime:
+    column = Column(DateTime(timezone=True), nullable=nullable, index=index)
+    return Field(sa_column=column)  # type: ignore[no-any-return]
+
+
+class JobRow(SQLModel, table=True):
+    """A job: the photo and what the doctor typed in."""
+
+    __tablename__ = "jobs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    first_name: str
+    last_name: str
+    animal_name: str
+    animal_type: str
+    qr_content: str
+    broken_bone: bool = False
+    original_key: str
+    status: str = Field(index=True)
+    created_at: datetime = _when()
+
+
+class SlotRow(SQLModel, table=True):
+    """One wanted result of a job, with its lease."""
+
+    __tablename__ = "slots"
+
+    job_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    )
+    idx: int = Field(primary_key=True)
+    lease_id: str | None = None
+    leased_until: datetime | None = _when(nullable=True)
+    result_key: str | None = None
+    filled_at: datetime | None = _when(nullable=True)
+
+
+class CarouselRow(SQLModel, table=True):
+    """A confirmed pair on the big screen."""
+
+    __tablename__ = "carousel"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int
+    xray_key: str
+    original_key: str
+    created_at: datetime = _when()
+
+
+class OwnerRow(SQLModel, table=True):
+    """A family's QR token."""
+
+    __tablename__ = "owners"
+
+    token: str = Field(primary_key=True)
+    code: str = Field(index=True)
+    batch_id: int | None = Field(default=None, index=True)
+    position: int = 0
+    created_at: datetime = _when()
+
+
+class OwnerItemRow(SQLModel, table=True):
+    """A confirmed x-ray kept for an owner reference (token or external QR text)."""
+
+    __tablename__ = "owner_items"
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_ref: str = Field(index=True)
+    external: bool = False
+    job_id: int
+    first_name: str
+    last_name: str
+    animal_name: str
+    animal_type: str
+    xray_key: str
+    original_key: str
+    created_at: datetime = _when()
+
+
+class BatchRow(SQLModel, table=True):
+    """A QR batch and its PDF."""
+
+    __tablename__ = "qr_batches"
+
+    id: int | None = Field(default=None, primary_key=True)
+    size: int
+    status: str
+    progress: float = 0.0
+    header: str
+    pdf_key: str | None = None
+    created_at: datetime = _when()

@@ -1,0 +1,1 @@
+"""Test doubles with inspectable state (no mocks)."""

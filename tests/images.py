@@ -1,0 +1,29 @@
+"""Small real images made on the fly, and the real photos in tests/assets."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image
+
+ASSETS = Path(__file__).parent / "assets"
+
+
+def asset(name: str) -> bytes:
+    """Return the bytes of a photo in tests/assets."""
+    return (ASSETS / name).read_bytes()
+
+
+def png(width: int = 32, height: int = 24, colour: tuple[int, int, int] = (200, 120, 40)) -> bytes:
+    """Return a small valid PNG."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def jpeg(width: int = 32, height: int = 24, colour: tuple[int, int, int] = (90, 160, 220)) -> bytes:
+    """Return a small valid JPEG."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
