@@ -37,11 +37,14 @@ def _sql_backend(url: str, blob_dir: Path) -> tuple[Backend, Engine]:
     engine = create_db_engine(url)
     create_schema(engine)
     return Backend(
-        url.split(":", maxsplit=1)[0], SqlModelUnitOfWorkFactory(engine), FilesystemBlobStore(blob_dir)
+        url.split(":", maxsplit=1)[0],
+        SqlModelUnitOfWorkFactory(engine),
+        FilesystemBlobStore(blob_dir),
     ), engine
 
 
-def _wipe(engine: Engine) -> None:
+def wipe(engine: Engine) -> None:
+    """Empty every table (PostgreSQL databases are shared by the session's tests)."""
     from sqlmodel import SQLModel
 
     with engine.begin() as connection:
@@ -72,7 +75,7 @@ def any_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Back
         url = request.getfixturevalue("postgres_url")
     chosen, engine = _sql_backend(url, tmp_path / "blobs")
     if request.param == "postgresql":
-        _wipe(engine)
+        wipe(engine)
     yield chosen
     engine.dispose()
 

@@ -10,6 +10,7 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import TestClient
 
+from tests.conftest import wipe
 from tests.fakes.fakes import FakePasswordHasher
 from xray_http.app import create_app
 from xray_http.container import Container, build_deps, make_container
@@ -45,7 +46,13 @@ def start_api(data_dir: Path, **overrides: object) -> Iterator[Api]:
     container.storage.engine().dispose()
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    """The app on a fresh data dir (SQLite + files)."""
-    yield from start_api(tmp_path / "data")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
+    """The app on a fresh data dir, with SQLite in it or with an emptied PostgreSQL."""
+    if request.param == "sqlite":
+        yield from start_api(tmp_path / "data")
+        return
+    url = request.getfixturevalue("postgres_url")
+    for api in start_api(tmp_path / "data", database_url=url):
+        wipe(api.container.storage.engine())
+        yield api
