@@ -37,9 +37,9 @@ def requires_token_or_signature(
     """Let a request through with a valid bearer token or a valid URL signature."""
     expires, sig = connection.query_params.get("expires"), connection.query_params.get("sig")
     if bearer(connection) is None and expires and sig:
-        if expires.isascii() and expires.isdigit() and len(expires) < 12 and deps_of(connection).signer.valid(
-            connection.url.path, int(expires), sig
-        ):
+        well_formed = expires.isascii() and expires.isdigit() and len(expires) < 12
+        signer = deps_of(connection).signer
+        if well_formed and signer.valid(connection.url.path, int(expires), sig):
             return
         raise InvalidTokenError("invalid or expired image link: reload /results")
     requires_token(connection, handler)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import secrets
 import socket
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -70,14 +72,62 @@ def serve(args: argparse.Namespace) -> None:
     settings = load_settings(data_dir=args.data_dir, default_public_url=public)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings = _ensure_password(settings)
-    app = create_app(build_deps(make_container(settings)))
+    deps = build_deps(make_container(settings))
+    app = create_app(deps)
     print(
         f"Teddy X-Ray serving on http://{args.host}:{args.port} "
         f"(data in {settings.data_dir.resolve()}, docs at /schema)",
         flush=True,
     )
-    del host
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    worker = None
+    if args.with_worker:
+        from xray_http.client import XrayClient  # noqa: PLC0415
+        from xray_http.worker import Worker, load_generator  # noqa: PLC0415
+
+        # The built-in worker talks HTTP to this very server, with tokens minted in-process.
+        client = XrayClient(f"http://{host}:{args.port}", lambda _http: deps.auth.issue())
+        worker = Worker(client, load_generator(args.generator), concurrency=args.concurrency)
+        threading.Thread(target=worker.run, name="builtin-worker", daemon=True).start()
+        log.info("built-in worker started (generator %s)", args.generator)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+def work(args: argparse.Namespace) -> None:
+    """Run a worker against a server that speaks the User API."""
+    import signal  # noqa: PLC0415
+
+    from xray_http.client import XrayClient, password_login  # noqa: PLC0415
+    from xray_http.worker import Worker, load_generator  # noqa: PLC0415
+
+    password = args.password or os.environ.get("TEDDY_XRAY_PASSWORD", "")
+    if not password:
+        raise SystemExit("give the booth password: --password or TEDDY_XRAY_PASSWORD")
+    try:
+        generator = load_generator(args.generator)
+    except LookupError as exc:
+        raise SystemExit(str(exc)) from exc
+    client = XrayClient(args.server, password_login(password))
+    worker = Worker(client, generator, concurrency=args.concurrency)
+
+    def stop(signum: int, _frame: object) -> None:
+        log.info("signal %d: finishing the result in hand, then stopping", signum)
+        worker.stop()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    log.info(
+        "worker polling %s with %d thread(s), generator %s",
+        args.server,
+        args.concurrency,
+        generator.name,
+    )
+    worker.run()
+    client.close()
+    log.info("worker stopped after %d result(s)", worker.done)
 
 
 def hash_password(args: argparse.Namespace) -> None:
@@ -131,8 +181,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")  # noqa: S104
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--log-level", default="info")
+    p.add_argument("--with-worker", action="store_true", help="also run the built-in CPU worker")
+    p.add_argument("--generator", default="silhouette", help="generator of the built-in worker")
+    p.add_argument("--concurrency", type=int, default=1, help="threads of the built-in worker")
     data_dir(p)
     p.set_defaults(func=serve)
+
+    p = sub.add_parser("worker", help="turn queued photos into x-rays (polls a server)")
+    p.add_argument("--server", required=True, help="e.g. http://192.168.1.20:8000")
+    p.add_argument("--password", default=None, help="or TEDDY_XRAY_PASSWORD")
+    p.add_argument("--concurrency", type=int, default=1, help="jobs worked on at once")
+    p.add_argument("--generator", default="silhouette", help="a teddy_xray.generators plugin")
+    p.set_defaults(func=work)
 
     p = sub.add_parser("hash-password", help="print the bcrypt hash of a password")
     p.add_argument("--password", default=None)
@@ -160,9 +220,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         args.func(args)
     except SettingsError as exc:
         sys.exit(f"teddy-xray: {exc}")
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

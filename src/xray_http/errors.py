@@ -54,9 +54,7 @@ def xray_error_handler(_: Request[Any, Any, Any], exc: XrayError) -> Response[ob
     return Response({"status_code": code, "detail": exc.message}, status_code=code, headers=headers)
 
 
-def unexpected_error_handler(
-    request: Request[Any, Any, Any], exc: Exception
-) -> Response[object]:
+def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[object]:
     """Log an unexpected error and answer JSON, never a traceback."""
     if isinstance(exc, HTTPException):
         body: dict[str, object] = {"status_code": exc.status_code, "detail": exc.detail}

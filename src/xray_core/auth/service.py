@@ -41,6 +41,10 @@ class AuthService:
             raise WrongPasswordError
         if not self._hasher.verify(password, self._hash):
             raise WrongPasswordError
+        return self.issue()
+
+    def issue(self) -> str:
+        """Return a fresh bearer token (for the login above and for in-process workers)."""
         now = self._clock.now()
         return self._codec.encode(
             {"sub": "booth", "iat": int(now.timestamp()), "exp": int((now + self._ttl).timestamp())}

@@ -1,0 +1,152 @@
+"""A typed HTTP client of our own User API, used by the worker.
+
+It speaks only the API contract (plus the optional extensions ``lease_id``, ``slot`` and
+``broken_bone`` headers when a server sends them), so it works against any server that
+speaks the contract.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+import httpx
+
+from xray_http.headers import ENCODING_HEADER, PERCENT
+
+TokenSource = Callable[[httpx.Client], str]
+
+
+class ServerUnavailableError(Exception):
+    """The server could not be reached or answered 5xx: try again later."""
+
+
+class RefusedError(Exception):
+    """The server refused the request (4xx other than 401); retrying will not help."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"{status}: {detail}")
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """One leased result slot: the photo and the job's metadata."""
+
+    job_id: int
+    photo: bytes
+    first_name: str
+    last_name: str
+    animal_name: str
+    animal_type: str
+    broken_bone: bool
+    lease_id: str | None
+    slot: int | None
+
+
+def password_login(password: str) -> TokenSource:
+    """Return a token source that logs in with the booth password via ``POST /token``."""
+
+    def login(http: httpx.Client) -> str:
+        response = http.post("/token", data={"password": password})
+        if response.status_code == 401:
+            raise RefusedError(401, "wrong password")
+        _raise_for(response)
+        return str(response.json()["access_token"])
+
+    return login
+
+
+def _raise_for(response: httpx.Response) -> None:
+    if response.status_code >= 500:
+        raise ServerUnavailableError(f"server answered {response.status_code}")
+    if response.status_code >= 400:
+        try:
+            detail = str(response.json().get("detail", response.text))
+        except ValueError:
+            detail = response.text
+        raise RefusedError(response.status_code, detail[:300])
+
+
+class XrayClient:
+    """Claims work and posts results; logs in again when the token is refused."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token_source: TokenSource,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport
+        )
+        self._token_source = token_source
+        self._token: str | None = None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def claim(self) -> WorkItem | None:
+        """Lease the next result slot, or return ``None`` when the queue is empty (204)."""
+        response = self._request("GET", "/job")
+        if response.status_code == 204:
+            return None
+        _raise_for(response)
+        h = response.headers
+
+        def name(key: str) -> str:
+            value = h.get(key, "")
+            return unquote(value) if h.get(ENCODING_HEADER) == PERCENT else value
+
+        slot = h.get("slot", "")
+        return WorkItem(
+            job_id=int(h["img_id"]),
+            photo=response.content,
+            first_name=name("first_name"),
+            last_name=name("last_name"),
+            animal_name=name("animal_name"),
+            animal_type=h.get("animal_type", "other"),
+            broken_bone=h.get("broken_bone", "").lower() in {"true", "1", "yes"},
+            lease_id=h.get("lease_id") or None,
+            slot=int(slot) if slot.isascii() and slot.isdigit() else None,
+        )
+
+    def submit(self, item: WorkItem, result_png: bytes) -> None:
+        """Post a result for ``item`` (with its lease id when the server gave one)."""
+        data = {"image_id": str(item.job_id)}
+        if item.lease_id:
+            data["lease_id"] = item.lease_id
+        files = {"result": ("result.png", result_png, "image/png")}
+        _raise_for(self._request("POST", "/job", data=data, files=files))
+
+    def _request(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+        for attempt in range(2):
+            token = self._current_token(renew=attempt > 0)
+            try:
+                response = self._http.request(
+                    method,
+                    path,
+                    headers={"Authorization": f"Bearer {token}"},
+                    **kwargs,  # type: ignore[arg-type]
+                )
+            except httpx.TransportError as exc:
+                raise ServerUnavailableError(str(exc) or type(exc).__name__) from exc
+            if response.status_code != 401:
+                return response
+        return response
+
+    def _current_token(self, *, renew: bool) -> str:
+        with self._lock:
+            if self._token is None or renew:
+                try:
+                    self._token = self._token_source(self._http)
+                except httpx.TransportError as exc:
+                    raise ServerUnavailableError(str(exc) or type(exc).__name__) from exc
+            return self._token
