@@ -16,7 +16,7 @@ from xray_core.auth.service import AuthService, UrlSigner
 
 SECRET = b"k" * 32
 TTL = timedelta(hours=12)
-PASSWORD = "secret"  # noqa: S105
+PASSWORD = "secret"
 
 
 def real_now() -> datetime:
@@ -57,6 +57,29 @@ def test_a_wrong_password_is_refused(now_clock: FakeClock, password: str) -> Non
         auth_at(now_clock).login(password)
 
 
+def test_a_password_of_72_bytes_is_accepted(now_clock: FakeClock) -> None:
+    """The longest password bcrypt can tell apart (72 bytes) works."""
+    password = "ü" * 36
+    auth = AuthService(
+        FakePasswordHasher(), PyJwtTokenCodec(SECRET), f"fake${password}", now_clock, TTL
+    )
+
+    auth.check(auth.login(password))
+
+
+def test_a_password_over_72_bytes_is_refused_even_if_the_hasher_agrees(
+    now_clock: FakeClock,
+) -> None:
+    """A 73-byte password is refused before hashing (bcrypt would ignore its last byte)."""
+    password = "x" * 73
+    auth = AuthService(
+        FakePasswordHasher(), PyJwtTokenCodec(SECRET), f"fake${password}", now_clock, TTL
+    )
+
+    with pytest.raises(WrongPasswordError):
+        auth.login(password)
+
+
 def test_a_token_is_refused_once_its_time_to_live_has_passed(now_clock: FakeClock) -> None:
     """A token issued more than the TTL ago raises InvalidTokenError."""
     issued_long_ago = FakeClock(real_now() - TTL - timedelta(seconds=5))
@@ -94,7 +117,7 @@ def _unsigned(claims: dict[str, object]) -> str:
         lambda c: _forged(c, key=b"another key of at least 32 bytes!!"),
         lambda c: _forged({**c, "sub": "someone-else"}),
         lambda c: _forged({k: v for k, v in c.items() if k != "exp"}),
-        lambda c: _unsigned(c),
+        _unsigned,
     ],
     ids=["garbage", "empty", "dots", "other-key", "other-subject", "no-exp", "alg-none"],
 )

@@ -104,7 +104,7 @@ def test_confirm_with_the_scanned_owner_url_files_the_xray_for_that_owner(
     [
         lambda token: token,
         lambda token: f"  {token}  ",
-        lambda token: short_code(token),
+        short_code,
         lambda token: short_code(token).lower().replace("-", " "),
         lambda token: short_code(token).lower(),
         lambda token: f"https://other-host.example/p/{token}?from=flyer",

@@ -59,6 +59,9 @@ class AuthService:
         claims = self._codec.decode(token)
         if claims.get("sub") != "booth":
             raise InvalidTokenError
+        # The codec checks expiry against the wall clock; the core's clock has the last word.
+        if not isinstance(claims.get("exp"), int) or claims["exp"] < self._clock.now().timestamp():
+            raise InvalidTokenError("the bearer token has expired: log in again")
 
 
 class UrlSigner:
@@ -76,7 +79,7 @@ class UrlSigner:
 
     def valid(self, path: str, expires: int, signature: str) -> bool:
         """Return whether ``signature`` signs ``path`` and has not expired."""
-        if expires < self._clock.now().timestamp():
+        if expires < self._clock.now().timestamp() or not signature.isascii():
             return False
         return hmac.compare_digest(self._mac(path, expires), signature)
 

@@ -163,7 +163,8 @@ class Job:
         times = [s.filled_at for s in self.slots if s.filled_at is not None]
         at = max(now, max(times) + timedelta(microseconds=1)) if times else now
         filled = slot.fill(result_key, at)
-        return replace(self, slots=tuple(filled if s.index == slot.index else s for s in self.slots))
+        slots = tuple(filled if s.index == slot.index else s for s in self.slots)
+        return replace(self, slots=slots)
 
     def without_results(self) -> Job:
         """Return this job with every slot open again."""

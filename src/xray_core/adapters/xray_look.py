@@ -1,0 +1,91 @@
+"""The built-in CPU x-ray generator: glowing silhouette plus bones fitted to its shape."""
+
+from __future__ import annotations
+
+import warnings
+from io import BytesIO
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from xray_core.adapters.xray_look_body import find_body
+from xray_core.adapters.xray_look_bones import Skeleton, build_skeleton, with_fracture
+from xray_core.adapters.xray_look_film import Look, develop
+from xray_core.adapters.xray_look_mask import distance_map, fallback_mask, segment_toy
+from xray_core.adapters.xray_look_raster import draw_bones
+from xray_core.errors import TooLargeError, UnsupportedMediaError
+from xray_core.generation.model import GenerationRequest
+
+_FORMATS = ("JPEG", "PNG", "WEBP")
+
+
+class SilhouetteXrayGenerator:
+    """Draws a pretend x-ray from a photo of a toy on a light backdrop, on the CPU.
+
+    The toy is cut out by its colour distance from the backdrop; its silhouette becomes a
+    translucent glowing body (brightness from the toy's own shading), and a skeleton read
+    off the silhouette's shape (skull, spine, ribs, pelvis, limb bones, digits) is drawn
+    into it. The geometry is found on a small copy of the photo, the film drawn at full size.
+    """
+
+    def __init__(self, working_size: int = 320) -> None:
+        """Find the geometry on a copy at most ``working_size`` pixels wide and high."""
+        if working_size < 32:
+            msg = f"working_size must be at least 32, not {working_size}"
+            raise ValueError(msg)
+        self._working_size = working_size
+
+    @property
+    def name(self) -> str:
+        """Short stable identifier of the generator."""
+        return "silhouette"
+
+    def generate(self, photo: bytes, request: GenerationRequest) -> bytes:
+        """Return the x-ray of ``photo`` as PNG bytes of the (upright) photo's size.
+
+        Raises:
+            UnsupportedMediaError: ``photo`` is not a PNG, JPEG or WebP image.
+            TooLargeError: ``photo`` has more pixels than Pillow's decompression-bomb limit.
+        """
+        image = _decode(photo)
+        # Independent streams: a fracture must not change the ribs, the film or the grain.
+        seeds = np.random.SeedSequence(request.seed % 2**64).spawn(3)
+        style, film, fracture = (np.random.default_rng(seed) for seed in seeds)
+        width, height = image.size
+        shrink = min(1.0, self._working_size / max(width, height))
+        small_size = (max(1, round(width * shrink)), max(1, round(height * shrink)))
+        small = image.resize(small_size, Image.Resampling.BOX)
+        mask = segment_toy(np.asarray(small, dtype=np.float32) / 255.0)
+        faint = mask is None
+        if mask is None:
+            mask = fallback_mask(small_size[1], small_size[0])
+        plan = find_body(mask, np.asarray(small.convert("L"), dtype=np.float32) / 255.0)
+        skeleton = Skeleton((), (), ()) if plan is None else build_skeleton(plan, style)
+        if request.broken_bone:
+            skeleton = with_fracture(skeleton, fracture)
+        scale = (width / small_size[0], height / small_size[1])
+        bones = draw_bones(skeleton.strokes, skeleton.shells, (height, width), scale)
+        distance = distance_map(mask) if plan is None else plan.distance
+        pixels = develop(image, mask, distance, bones, Look.draw(film), film, faint=faint)
+        out = BytesIO()
+        Image.fromarray(pixels).save(out, format="PNG", compress_level=1)
+        return out.getvalue()
+
+
+def _decode(data: bytes) -> Image.Image:
+    """Return the photo upright as RGB, transparent parts on white (a light backdrop)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(BytesIO(data), formats=_FORMATS)
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            if upright.has_transparency_data:
+                backdrop = Image.new("RGBA", upright.size, (255, 255, 255, 255))
+                return Image.alpha_composite(backdrop, upright.convert("RGBA")).convert("RGB")
+            return upright.convert("RGB")
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise TooLargeError("image has too many pixels") from exc
+        except Exception as exc:
+            # Pillow fails on bad input with many exception types; all mean "not an image".
+            raise UnsupportedMediaError("file is not a PNG, JPEG or WebP image") from exc

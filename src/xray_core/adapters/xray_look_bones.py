@@ -1,0 +1,293 @@
+"""Bones fitted into a body plan: skull, spine, ribs, pelvis and limbs, varied by seed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from xray_core.adapters.xray_look_body import BodyPlan, Limb, Points
+from xray_core.adapters.xray_look_shapes import Shell, Stroke, cross, skull, unit
+
+Rng = np.random.Generator
+
+
+@dataclass(frozen=True, slots=True)
+class Skeleton:
+    """Everything to draw, in working-resolution pixels.
+
+    Attributes:
+        strokes: tube-shaped bones.
+        shells: ellipsoid bones (skull, pelvis) and holes (eye sockets).
+        breakable: groups of stroke indices that form one long bone each (a fracture
+            breaks every stroke of a group at the same place).
+    """
+
+    strokes: tuple[Stroke, ...]
+    shells: tuple[Shell, ...]
+    breakable: tuple[tuple[int, ...], ...]
+
+
+def build_skeleton(plan: BodyPlan, rng: Rng) -> Skeleton:
+    """Fit bones into ``plan``; ``rng`` draws the seed's variations (ribs, joints, sizes)."""
+    strokes: list[Stroke] = []
+    shells: list[Shell] = []
+    breakable: list[tuple[int, ...]] = []
+    down = unit(plan.spine[-1] - plan.spine[0])
+    bow = np.sin(np.linspace(0.0, np.pi, len(plan.spine))) * rng.uniform(-0.12, 0.12)
+    sideways = np.array([-down[1], down[0]]) * plan.trunk_radius
+    plan = replace(plan, spine=plan.spine + np.outer(bow, sideways))
+    skull_strokes, skull_shells = skull(
+        plan.head, plan.head_radius, down, rng, plan.eyes, plan.eye_radius
+    )
+    strokes += skull_strokes
+    shells += skull_shells
+    spacing = _spine(plan, rng, strokes)
+    first_rib = len(strokes)
+    shoulders = _ribs(plan, rng, strokes, spacing)
+    ribs = [(i,) for i in range(first_rib, len(strokes))]
+    shells += _pelvis(plan, down)
+    bone = float(np.clip(0.16 * plan.trunk_radius * rng.uniform(0.8, 1.2), 1.0, None))
+    for limb in plan.limbs:
+        if limb.kind == "ear":
+            continue
+        groups = _limb(limb, bone, rng, strokes)
+        breakable += groups
+        if limb.kind == "arm":
+            near = shoulders[0] if cross(down, limb.path[0] - plan.spine[0]) < 0 else shoulders[1]
+            strokes.append(Stroke.line(near, limb.path[0], 0.3 * spacing, 0.45, knobs=True))
+    # Without limbs a rib breaks instead.
+    return Skeleton(tuple(strokes), tuple(shells), tuple(breakable or ribs))
+
+
+def _spine(plan: BodyPlan, rng: Rng, strokes: list[Stroke]) -> float:
+    """Stack vertebrae along the spine; return their spacing."""
+    spine = plan.spine
+    arc = _arc(spine)
+    spacing = float(np.clip(0.12 * plan.trunk_radius * rng.uniform(0.85, 1.15), 2.5, None))
+    strokes.append(Stroke(spine, np.full(len(spine), 0.16 * spacing), 0.25))
+    count = max(2, int(arc[-1] / spacing))
+    for k in range(count):
+        s = (k + 0.5) * arc[-1] / count
+        centre, tangent = _along(spine, arc, s)
+        normal = np.array([-tangent[1], tangent[0]])
+        half = spacing * (0.5 + 0.35 * k / count)
+        strokes.append(
+            Stroke.line(
+                centre - normal * half, centre + normal * half, 0.34 * spacing, 0.8, solid=True
+            )
+        )
+        strokes.append(
+            Stroke.line(
+                centre - normal * half * 1.8,
+                centre + normal * half * 1.8,
+                0.12 * spacing,
+                0.35,
+                solid=True,
+            )
+        )
+    return spacing
+
+
+def _ribs(plan: BodyPlan, rng: Rng, strokes: list[Stroke], spacing: float) -> tuple[Points, Points]:
+    """Hang a seeded number of curved rib pairs off the chest; return the shoulder points."""
+    spine = plan.spine
+    arc = _arc(spine)
+    top = 0.7 * spacing
+    chest = (arc[-1] - top) * rng.uniform(0.5, 0.62)
+    # Ribs need room between them, or a short chest becomes a coil spring.
+    count = int(np.clip(chest / (1.3 * spacing) + 1, 2, rng.integers(5, 10)))
+    sweep = rng.uniform(1.5, 2.0)  # how far each rib curls back towards the middle
+    drop = rng.uniform(0.45, 0.8)
+    lift = rng.uniform(0.05, 0.25)
+    radius = float(np.clip(0.24 * spacing, 0.7, None))
+    theta = np.linspace(0.0, sweep, 12)
+    for i in range(count):
+        s = top + chest * i / max(count - 1, 1)
+        centre, tangent = _along(spine, arc, s)
+        normal = np.array([-tangent[1], tangent[0]])
+        width = float(np.interp(s, arc, plan.spine_widths))
+        reach = 0.85 * width * (0.72 + 0.28 * np.sin(np.pi * (i + 0.5) / count))
+        # In a short, wide trunk (an owl) the ribs must not hang down past the hips.
+        tall = min(reach, 0.6 * arc[-1])
+        for side in (-1.0, 1.0):
+            rib = (
+                centre
+                + np.outer(np.sin(theta), normal * side * reach)
+                + np.outer(drop * (1 - np.cos(theta)) - lift * np.sin(theta), tangent * tall)
+            )
+            rib = _inside(rib, plan, 0.12 * width)
+            if len(rib) > 2:
+                radii = radius * np.linspace(1.0, 0.65, len(rib))
+                strokes.append(Stroke(rib, radii, 0.55))
+    centre, tangent = _along(spine, arc, top)
+    normal = np.array([-tangent[1], tangent[0]])
+    width = float(np.interp(top, arc, plan.spine_widths))
+    return centre - normal * 0.7 * width, centre + normal * 0.7 * width
+
+
+def _pelvis(plan: BodyPlan, down: Points) -> list[Shell]:
+    """Two hip wings, the sacrum between them and two rings below: a butterfly."""
+    end = plan.spine[-1]
+    width = min(float(plan.spine_widths[-1]) + 0.2 * plan.trunk_radius, plan.trunk_radius)
+    side = np.array([-down[1], down[0]])
+    angle = float(np.arctan2(down[1], down[0])) - np.pi / 2
+    shells = [Shell(end, (0.16 * width, 0.26 * width), angle, 1.0, 0.5)]
+    for sign in (-1.0, 1.0):
+        wing = end + side * sign * 0.5 * width - down * 0.12 * width
+        shells.append(Shell(wing, (0.48 * width, 0.36 * width), angle + sign * 0.5, 0.28, 0.6))
+        ring = end + side * sign * 0.24 * width + down * 0.38 * width
+        shells.append(Shell(ring, (0.17 * width, 0.14 * width), angle, 0.35, 0.5))
+    return shells
+
+
+def _limb(limb: Limb, bone: float, rng: Rng, strokes: list[Stroke]) -> list[tuple[int, ...]]:
+    """Draw a limb's long bones and digits; return the long bones as breakable groups."""
+    path = limb.path
+    arc = _arc(path)
+    length = float(arc[-1])
+    radius = float(np.clip(bone, 1.0, 0.3 * limb.width))
+    hand = min(0.3 * length, 1.5 * limb.width)
+    start, (end, _) = path[0], _along(path, arc, length - hand)
+    joints = [start]
+    if length - hand > 3.0 * limb.width:
+        chord = unit(end - start)
+        bend = np.abs(cross(chord, path - start))
+        bend[arc > length - hand] = 0.0
+        knee = int(np.argmax(bend))
+        if bend[knee] < 0.12 * (length - hand):
+            knee = int(np.searchsorted(arc, (length - hand) * rng.uniform(0.45, 0.55)))
+        joints.append(path[knee])
+    joints.append(end)
+    groups: list[tuple[int, ...]] = []
+    for i in range(len(joints) - 1):
+        a, b = joints[i], joints[i + 1]
+        along = unit(b - a)
+        a, b = a + along * 0.6 * radius, b - along * 0.6 * radius
+        side = np.array([-along[1], along[0]]) * radius
+        first = len(strokes)
+        if i == 0:
+            strokes.append(Stroke.line(a, b, radius, 0.9, knobs=True))
+        else:
+            # Forearm and shin: two bones side by side, one thinner.
+            strokes.append(
+                Stroke.line(a - 0.4 * side, b - 0.4 * side, 0.6 * radius, 0.85, knobs=True)
+            )
+            strokes.append(
+                Stroke.line(a + 0.6 * side, b + 0.6 * side, 0.4 * radius, 0.8, knobs=True)
+            )
+        groups.append(tuple(range(first, len(strokes))))
+    _digits(path, arc, hand, radius, limb.width, rng, strokes)
+    return groups
+
+
+def _digits(
+    path: Points,
+    arc: Points,
+    hand: float,
+    radius: float,
+    width: float,
+    rng: Rng,
+    strokes: list[Stroke],
+) -> None:
+    """Fan out a seeded number of fingers or toes from the end of a limb."""
+    base, along = _along(path, arc, arc[-1] - hand)
+    across = np.array([-along[1], along[0]])
+    count = int(rng.integers(3, 6))
+    spread = rng.uniform(0.4, 0.8)
+    for k in range(count):
+        offset = k / (count - 1) - 0.5
+        direction = unit(along + across * np.tan(spread * offset))
+        point = base + across * offset * 0.9 * width
+        for size, thick in ((0.45, 0.45), (0.3, 0.38), (0.22, 0.32)):
+            nxt = point + direction * size * hand
+            strokes.append(
+                Stroke.line(point, nxt - direction * 0.3 * radius, thick * radius, 0.75, knobs=True)
+            )
+            point = nxt
+
+
+def _along(path: Points, arc: Points, s: float) -> tuple[Points, Points]:
+    """Return the point at arc length ``s`` of a polyline and its direction there."""
+    x = float(np.interp(s, arc, path[:, 0]))
+    y = float(np.interp(s, arc, path[:, 1]))
+    i = int(np.clip(np.searchsorted(arc, s), 1, len(path) - 1))
+    return np.array([x, y]), unit(path[i] - path[i - 1])
+
+
+def _inside(points: Points, plan: BodyPlan, margin: float) -> Points:
+    """Keep a curve's points up to the first one closer than ``margin`` to the outline."""
+    h, w = plan.distance.shape
+    xs = np.clip(np.round(points[:, 0]).astype(int), 0, w - 1)
+    ys = np.clip(np.round(points[:, 1]).astype(int), 0, h - 1)
+    inside = plan.distance[ys, xs] > margin
+    stop = int(np.argmin(inside)) if not inside.all() else len(points)
+    return points[:stop]
+
+
+def with_fracture(skeleton: Skeleton, rng: Rng) -> Skeleton:
+    """Return ``skeleton`` with one breakable bone, chosen by ``rng``, snapped in two."""
+    if not skeleton.breakable:
+        return skeleton
+    # Long bones break more often: their fractures have room to show.
+    lengths = np.array([_arc(skeleton.strokes[g[0]].points)[-1] for g in skeleton.breakable])
+    weights = lengths**2 / max(float(np.sum(lengths**2)), 1e-9)
+    pick = rng.choice(len(lengths), p=weights) if weights.sum() > 0.5 else 0
+    group = skeleton.breakable[int(pick)]
+    at = rng.uniform(0.35, 0.65)
+    # Sized by the whole bundle, so a break through two thin forearm bones still shows.
+    thick = sum(float(skeleton.strokes[i].radii.max()) for i in group)
+    shift = rng.choice([-1.0, 1.0]) * rng.uniform(0.4, 0.7) * thick
+    tilt = rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 0.22)
+    jag = rng.uniform(0.8, 1.2) * thick
+    gap = rng.uniform(0.5, 0.8) * thick
+    period = rng.uniform(0.7, 1.0) * thick
+    strokes = list(skeleton.strokes)
+    extra: list[Stroke] = []
+    centre = skeleton.strokes[group[0]].points[0]
+    for index in group:
+        stroke = skeleton.strokes[index]
+        arc = _arc(stroke.points)
+        cut = at * arc[-1]
+        half = min(gap, 0.2 * arc[-1])
+        centre, along = _along(stroke.points, arc, cut)
+        side = np.array([-along[1], along[0]])
+        near = arc < cut - half
+        far = arc > cut + half
+        start, end = (
+            _along(stroke.points, arc, cut - half)[0],
+            _along(stroke.points, arc, cut + half)[0],
+        )
+        radius = float(np.interp(cut, arc, stroke.radii))
+        strokes[index] = replace(
+            stroke,
+            points=np.vstack([stroke.points[near], start]),
+            radii=np.append(stroke.radii[near], radius),
+            knob_end=False,
+            jag_end=jag,
+            jag_period=period,
+        )
+        # The far piece is knocked sideways and turned a little about the break.
+        turn = np.array([[np.cos(tilt), -np.sin(tilt)], [np.sin(tilt), np.cos(tilt)]])
+        moved = (np.vstack([end, stroke.points[far]]) - end) @ turn.T + end + side * shift
+        extra.append(
+            replace(
+                stroke,
+                points=moved,
+                radii=np.insert(stroke.radii[far], 0, radius),
+                knob_start=False,
+                jag_start=jag,
+                jag_period=period,
+            )
+        )
+        chip = centre + side * 0.9 * radius - along * 0.3 * half
+        splinter = chip + along * 0.6 * half + side * 0.4 * half
+        extra.append(Stroke.line(chip, splinter, 0.18 * thick, 0.7, solid=True))
+    # Swollen soft tissue around the break: a faint haze that draws the eye.
+    swelling = Shell(centre, (3.0 * thick, 3.0 * thick), 0.0, 1.0, 0.15)
+    return Skeleton(tuple(strokes + extra), (*skeleton.shells, swelling), skeleton.breakable)
+
+
+def _arc(points: Points) -> Points:
+    """Return the arc length of a polyline at each of its points."""
+    return np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])

@@ -1,0 +1,139 @@
+"""Bone shapes (tubes and ellipsoids) and the skull made of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Points = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Stroke:
+    """A bone shaped as a tube along a polyline, in working-resolution pixels.
+
+    Attributes:
+        points: (n, 2) points (x, y) of its middle line.
+        radii: (n,) radius at each point.
+        density: how bright it shows (about 1 for a long bone).
+        solid: a solid rod (vertebrae, digits) rather than a tube with bright walls.
+        knob_start: a knobby joint head at the first point.
+        knob_end: a knobby joint head at the last point.
+        jag_start: if positive, the first end is broken off with teeth this deep.
+        jag_end: if positive, the last end is broken off with teeth this deep.
+        jag_period: the width of one tooth of a broken end.
+    """
+
+    points: Points
+    radii: Points
+    density: float
+    solid: bool = False
+    knob_start: bool = False
+    knob_end: bool = False
+    jag_start: float = 0.0
+    jag_end: float = 0.0
+    jag_period: float = 1.0
+
+    @classmethod
+    def line(
+        cls,
+        start: Points,
+        end: Points,
+        radius: float,
+        density: float,
+        *,
+        knobs: bool = False,
+        solid: bool = False,
+    ) -> Stroke:
+        """Return a straight bone of constant ``radius`` from ``start`` to ``end``."""
+        return cls(np.stack([start, end]), np.array([radius, radius]), density, solid, knobs, knobs)
+
+
+@dataclass(frozen=True, slots=True)
+class Shell:
+    """An ellipsoidal bone: a hollow shell with a bright rim, or solid.
+
+    Attributes:
+        centre: its centre (x, y).
+        axes: its two half-axes.
+        angle: rotation of the first axis from the x axis, in radians.
+        rim: the shell's thickness as a share of the axes (1 is solid).
+        density: how bright it shows; negative values darken (a hole, an eye socket).
+    """
+
+    centre: Points
+    axes: tuple[float, float]
+    angle: float
+    rim: float
+    density: float
+
+
+def unit(vector: Points) -> Points:
+    """Return ``vector`` scaled to length one (straight down if it has no length)."""
+    length = float(np.hypot(vector[0], vector[1]))
+    return vector / length if length > 1e-9 else np.array([0.0, 1.0])
+
+
+def cross(a: Points, b: Points) -> Points:
+    """Return the z component of the cross product of 2-d vectors (broadcasting)."""
+    return np.asarray(a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0], dtype=np.float64)
+
+
+def skull(
+    centre: Points,
+    radius: float,
+    down: Points,
+    rng: np.random.Generator,
+    eyes: Points | None = None,
+    eye_radius: float = 0.0,
+) -> tuple[list[Stroke], list[Shell]]:
+    """Return a friendly skull filling a head disc: cranium, eye sockets, nose, jaw and teeth.
+
+    Args:
+        centre: the head disc's centre.
+        radius: the head disc's radius.
+        down: direction from the head towards the body.
+        rng: draws the seed's variations (proportions, number of teeth).
+        eyes: (2, 2) centres of the toy's own eyes, to put the eye sockets around them.
+        eye_radius: the toy's eyes' radius.
+    """
+    if radius < 6.0:
+        return [], []
+    side = np.array([-down[1], down[0]])
+    angle = float(np.arctan2(side[1], side[0]))
+    wide, tall = rng.uniform(0.74, 0.84), rng.uniform(0.7, 0.8)
+    eye_gap, eye_size = rng.uniform(0.3, 0.38), rng.uniform(0.17, 0.23)
+    sockets = [centre + side * sign * eye_gap * radius + down * 0.02 * radius for sign in (-1, 1)]
+    face = centre
+    if eyes is not None:
+        # The sockets go around the toy's eyes, and the face follows them (within reason).
+        shift = (eyes[0] + eyes[1]) / 2 - (centre + down * 0.02 * radius)
+        face = centre + shift * min(1.0, 0.3 * radius / max(float(np.hypot(*shift)), 1e-9))
+        sockets = [eyes[0], eyes[1]]
+        eye_size = float(np.clip(1.8 * eye_radius / radius, 0.14, 0.26)) * rng.uniform(0.9, 1.1)
+
+    def at(x: float, y: float) -> Points:
+        return face + side * x * radius + down * y * radius
+
+    shells = [
+        Shell(centre - down * 0.06 * radius, (wide * radius, tall * radius), angle, 0.14, 0.6)
+    ]
+    for eye in sockets:
+        shells.append(Shell(eye, (eye_size * radius, eye_size * radius * 0.9), angle, 0.3, 0.5))
+        shells.append(Shell(eye, (eye_size * radius * 0.85,) * 2, angle, 1.0, -0.35))
+    thin = 0.03 * radius
+    strokes = [
+        Stroke(np.stack([at(-0.07, 0.2), at(0, 0.33), at(0.07, 0.2)]), np.full(3, thin), 0.5),
+    ]
+    jaw = np.linspace(0.15 * np.pi, 0.85 * np.pi, 12)
+    jaw_points = np.stack([at(0.48 * np.cos(a), 0.28 + 0.36 * np.sin(a)) for a in jaw[::-1]])
+    strokes.append(
+        Stroke(jaw_points, np.full(len(jaw), 1.6 * thin), 0.55, knob_start=True, knob_end=True)
+    )
+    teeth = int(rng.integers(6, 10))
+    for x in np.linspace(-0.26, 0.26, teeth):
+        top = 0.44 + 0.35 * x * x
+        strokes.append(Stroke.line(at(x, top), at(x, top + 0.08), 0.9 * thin, 0.6, solid=True))
+    return strokes, shells

@@ -1,0 +1,1 @@
+"""X-ray generation: the request model and the port that generators implement."""
