@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Bootstrap and run Teddy X-Ray from a fresh checkout: only Python 3.11+ needed.
 
-    python3 dev.py serve [teddy-xray serve options]   # start the server on embedded defaults
+    python3 dev.py serve [teddy-xray serve options]   # start the booth: server + CPU worker
     python3 dev.py test  [pytest options]             # run the whole test suite
 
 Both create ``.venv`` and install the project (and, for ``test``, its test tools) the first
-time, then reuse it.
+time, then reuse it. ``serve`` runs the built-in CPU worker beside the server, so uploads
+become x-rays with nothing else running; ``serve --no-worker`` leaves that to other workers.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def main() -> int:
     command, rest = sys.argv[1], sys.argv[2:]
     _install(dev=command == "test")
     if command == "serve":
-        return subprocess.call([str(BIN / "teddy-xray"), "serve", *rest], cwd=ROOT)
+        worker = [] if "--no-worker" in rest else ["--with-worker"]
+        rest = [arg for arg in rest if arg != "--no-worker"]
+        return subprocess.call([str(BIN / "teddy-xray"), "serve", *worker, *rest], cwd=ROOT)
     code = subprocess.call([str(BIN / "lint-imports")], cwd=ROOT)
     if code != 0:
         return code

@@ -43,10 +43,25 @@ class UnitOfWork(Protocol):
     block ends. A unit of work is made per operation and never shared.
     """
 
-    jobs: JobRepository
-    carousel: CarouselRepository
-    owners: OwnerRepository
-    batches: QRBatchRepository
+    @property
+    def jobs(self) -> JobRepository:
+        """Jobs and their result slots."""
+        ...
+
+    @property
+    def carousel(self) -> CarouselRepository:
+        """Carousel entries."""
+        ...
+
+    @property
+    def owners(self) -> OwnerRepository:
+        """Owners and what was confirmed for them."""
+        ...
+
+    @property
+    def batches(self) -> QRBatchRepository:
+        """QR batches."""
+        ...
 
     def __enter__(self) -> Self: ...
 

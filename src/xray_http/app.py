@@ -13,12 +13,15 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
+from xray_core.auth.limiter import FailureLimiter
+from xray_core.clock import SystemClock
 from xray_core.errors import XrayError
 from xray_http.controllers._base import in_thread
 from xray_http.controllers.auth import AuthController
 from xray_http.controllers.carousel import CarouselController
 from xray_http.controllers.jobs import JobController
 from xray_http.controllers.meta import MetaController
+from xray_http.controllers.owners import OwnerController
 from xray_http.controllers.qr import QRController
 from xray_http.controllers.results import ResultsController
 from xray_http.deps import AppDeps
@@ -87,6 +90,7 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             QRController,
             CarouselController,
             MetaController,
+            OwnerController,
             create_static_files_router(
                 path="/schema/static", directories=[_swagger_assets()], include_in_schema=False
             ),
@@ -99,6 +103,8 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             "carousel": provide(deps.carousel),
             "qr": provide(deps.qr),
             "owners": provide(deps.owners),
+            # Failed logins per client address, counted in this process only.
+            "login_limiter": provide(FailureLimiter(SystemClock(), deps.login_failures_per_minute)),
         },
         exception_handlers={XrayError: xray_error_handler, Exception: unexpected_error_handler},
         openapi_config=_openapi(),

@@ -145,6 +145,9 @@ class XrayClient:
     def _current_token(self, *, renew: bool) -> str:
         with self._lock:
             if self._token is None or renew:
+                if self._token is not None:
+                    # Renewing: the old token marks us as a device that logged in before.
+                    self._http.headers["Authorization"] = f"Bearer {self._token}"
                 try:
                     self._token = self._token_source(self._http)
                 except httpx.TransportError as exc:

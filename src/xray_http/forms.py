@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from litestar import Request
 from litestar.datastructures import FormMultiDict, UploadFile
@@ -17,6 +18,10 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Requ
 
 from xray_core.errors import InvalidInputError, TooLargeError
 from xray_core.jobs.errors import InvalidFieldError
+
+# A url-encoded form carries only short text fields (files need multipart), so it is read
+# into memory only up to this size, whatever the route's (upload-sized) body limit.
+TEXT_FORM_MAX = 256 * 1024
 
 
 async def read_form(request: Request[Any, Any, Any]) -> FormMultiDict:
@@ -27,6 +32,8 @@ async def read_form(request: Request[Any, Any, Any]) -> FormMultiDict:
             "expected form data (multipart/form-data or application/x-www-form-urlencoded)"
         )
     try:
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            return _parse_urlencoded(await _read_capped(request, TEXT_FORM_MAX))
         return await request.form()
     except ClientException as exc:
         if exc.status_code == 413:
@@ -34,6 +41,25 @@ async def read_form(request: Request[Any, Any, Any]) -> FormMultiDict:
         raise InvalidInputError(f"unreadable form data: {exc.detail}") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInputError("unreadable form data") from exc
+
+
+async def _read_capped(request: Request[Any, Any, Any], limit: int) -> bytes:
+    """Return the body, refusing it as soon as it is known to be over ``limit`` bytes."""
+    if (request.content_length or 0) > limit:
+        raise TooLargeError(f"url-encoded form data is limited to {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLargeError(f"url-encoded form data is limited to {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse_urlencoded(body: bytes) -> FormMultiDict:
+    """Parse like Litestar does: raw bytes as latin-1, %-escapes as UTF-8 (bad ones replaced)."""
+    return FormMultiDict(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
 
 
 def text(form: FormMultiDict, name: str) -> str | None:
@@ -66,6 +92,7 @@ class FormField:
     kind: str  # "string", "integer", "boolean" or "file"
     required: bool
     description: str
+    limit: int | None = None  # the longest string or the largest integer accepted
 
 
 def form_operation(*fields: FormField, multipart: bool) -> type[Operation]:
@@ -74,7 +101,15 @@ def form_operation(*fields: FormField, multipart: bool) -> type[Operation]:
     def schema_of(f: FormField) -> Schema:
         if f.kind == "file":
             return Schema(type=OpenAPIType.STRING, format="binary", description=f.description)  # type: ignore[arg-type]
-        return Schema(type=OpenAPIType(f.kind), description=f.description)
+        kind = OpenAPIType(f.kind)
+        return Schema(
+            type=kind,
+            description=f.description,
+            min_length=1 if kind is OpenAPIType.STRING and f.required else None,
+            max_length=f.limit if kind is OpenAPIType.STRING else None,
+            minimum=0 if kind is OpenAPIType.INTEGER else None,
+            maximum=f.limit if kind is OpenAPIType.INTEGER else None,
+        )
 
     body = Schema(
         type=OpenAPIType.OBJECT,

@@ -73,7 +73,9 @@ def upload_all(client: httpx.Client, auth: dict[str, str], broken: bool = False)
             "qr_content": "q",
             "broken_bone": "true" if broken else "false",
         }
-        response = client.post("/upload", headers=auth, data=data, files={"file": (photo, asset(photo))})
+        response = client.post(
+            "/upload", headers=auth, data=data, files={"file": (photo, asset(photo))}
+        )
         ids.append(int(response.json()["job_id"]))
     return ids
 
@@ -102,9 +104,13 @@ def test_two_workers_turn_every_photo_into_xrays(server: Server, tmp_path: Path)
             for job_id in jobs:
                 first, second = (client.get(u).content for u in results[str(job_id)])
                 assert first != second  # a real choice for the doctor
-                original = Image.open(io.BytesIO(client.get(
-                    client.get("/results", headers=auth).json()["originals"][str(job_id)]
-                ).content))
+                original = Image.open(
+                    io.BytesIO(
+                        client.get(
+                            client.get("/results", headers=auth).json()["originals"][str(job_id)]
+                        ).content
+                    )
+                )
                 assert Image.open(io.BytesIO(first)).size == original.size
                 params = {"image_id": job_id, "choice": 1, "confirm": "confirm"}
                 assert client.get("/confirm", headers=auth, params=params).status_code == 200

@@ -41,14 +41,14 @@ class PyJwtTokenCodec:
         """Return a signed token."""
         return jwt.encode(dict(claims), self._secret, algorithm=ALGORITHM)
 
-    def decode(self, token: str) -> dict[str, Any]:
+    def decode(self, token: str, *, allow_expired: bool = False) -> dict[str, Any]:
         """Return the claims of a valid token, else raise ``InvalidTokenError``."""
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 self._secret,
                 algorithms=[ALGORITHM],
-                options={"require": ["exp", "iat", "sub"]},
+                options={"require": ["exp", "iat", "sub"], "verify_exp": not allow_expired},
             )
         except jwt.ExpiredSignatureError as exc:
             raise InvalidTokenError("the bearer token has expired: log in again") from exc

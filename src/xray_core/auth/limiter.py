@@ -73,9 +73,7 @@ class FailureLimiter:
                 self._count(key, self._now())
 
     @contextmanager
-    def attempt(
-        self, key: str, failure: type[Exception] = AuthenticationError
-    ) -> Iterator[None]:
+    def attempt(self, key: str, failure: type[Exception] = AuthenticationError) -> Iterator[None]:
         """Run the block as one attempt of ``key``; count it if it raises ``failure``.
 
         The attempt is counted as a failure before the block runs and taken back when the

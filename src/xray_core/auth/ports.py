@@ -25,8 +25,8 @@ class TokenCodec(Protocol):
         """Return a signed token holding ``claims``."""
         ...
 
-    def decode(self, token: str) -> dict[str, Any]:
-        """Return the claims of a valid token.
+    def decode(self, token: str, *, allow_expired: bool = False) -> dict[str, Any]:
+        """Return the claims of a valid token (an expired one too with ``allow_expired``).
 
         Raises:
             AuthenticationError: bad signature or algorithm, expired, missing ``exp``, garbage.

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from xray_core.auth.errors import InvalidTokenError, WrongPasswordError
 from xray_core.auth.ports import PasswordHasher, TokenCodec
 from xray_core.clock import Clock
 
 MAX_PASSWORD_BYTES = 72  # bcrypt looks at no more; longer input cannot be the password
+DEVICE_MEMORY = timedelta(days=7)
 
 
 class AuthService:
@@ -50,6 +51,18 @@ class AuthService:
             {"sub": "booth", "iat": int(now.timestamp()), "exp": int((now + self._ttl).timestamp())}
         )
 
+    def known_device(self, token: str) -> bool:
+        """Return whether ``token`` is one we issued in the last week, even if expired.
+
+        A client renewing its token sends the old one along: it has logged in here before
+        (a booth device), so a lockout caused by others behind the same address spares it.
+        """
+        try:
+            claims = self._codec.decode(token, allow_expired=True)
+        except InvalidTokenError:
+            return False
+        return claims.get("sub") == "booth" and _recent(claims, self._clock.now(), DEVICE_MEMORY)
+
     def check(self, token: str) -> None:
         """Accept a valid, unexpired token.
 
@@ -62,6 +75,11 @@ class AuthService:
         # The codec checks expiry against the wall clock; the core's clock has the last word.
         if not isinstance(claims.get("exp"), int) or claims["exp"] < self._clock.now().timestamp():
             raise InvalidTokenError("the bearer token has expired: log in again")
+
+
+def _recent(claims: dict[str, object], now: datetime, within: timedelta) -> bool:
+    issued = claims.get("iat")
+    return isinstance(issued, int) and issued >= (now - within).timestamp()
 
 
 class UrlSigner:

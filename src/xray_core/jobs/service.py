@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -27,10 +28,12 @@ from xray_core.jobs.model import (
 )
 from xray_core.jobs.validation import job_info, normalise_types
 from xray_core.owners.model import OwnerItem
-from xray_core.owners.service import resolve_owner
+from xray_core.owners.ports import OwnerStorage
+from xray_core.owners.service import DatabaseOwnerStorage, resolve_owner
 from xray_core.ports import BlobStore, UnitOfWork
 
 ORIGINAL = "original"
+log = logging.getLogger(__name__)
 
 
 class JobService:
@@ -46,6 +49,7 @@ class JobService:
         results_per_image: int = 2,
         lease: timedelta = timedelta(minutes=10),
         animal_types: Sequence[str] = ("dog", "cat", "horse"),
+        owner_storage: OwnerStorage | None = None,
     ) -> None:
         if results_per_image < 1:
             raise ValueError("results_per_image must be at least 1")
@@ -56,6 +60,7 @@ class JobService:
         self.results_per_image = results_per_image
         self._lease = lease
         self.animal_types = normalise_types(animal_types)
+        self._owner_storage = owner_storage or DatabaseOwnerStorage()
 
     def upload(
         self,
@@ -172,6 +177,7 @@ class JobService:
             job.ensure_active()
             results = [str(s.result_key) for s in job.results()]
             doomed = list(results)
+            kept: OwnerItem | None = None
             if action is ConfirmAction.CONFIRM:
                 if not 0 <= choice < self.results_per_image:
                     raise InvalidFieldError(
@@ -182,7 +188,8 @@ class JobService:
                 xray = doomed.pop(choice)
                 owner = resolve_owner(uow, job.info.qr_content)
                 uow.carousel.add(CarouselItem(job.id, xray, job.original_key, now))
-                uow.owners.add_item(
+                kept = self._owner_storage.keep(
+                    uow.owners,
                     OwnerItem(
                         id=0,
                         owner_ref=owner.ref,
@@ -195,7 +202,7 @@ class JobService:
                         xray_key=xray,
                         original_key=job.original_key,
                         created_at=now,
-                    )
+                    ),
                 )
                 uow.jobs.save(replace(job.without_results(), status=JobStatus.CONFIRMED))
             elif action is ConfirmAction.RETRY:
@@ -207,6 +214,11 @@ class JobService:
             uow.commit()
         for key in doomed:
             self._blobs.delete(key)
+        if kept is not None:
+            try:
+                self._owner_storage.publish(kept)
+            except Exception:  # the confirm stands; the owner storage can catch up later
+                log.exception("job %d: owner storage could not publish item %d", job_id, kept.id)
 
     def collect_garbage(self, min_age_seconds: float) -> int:
         """Delete blobs no row points at and older than ``min_age_seconds``; return how many.

@@ -38,3 +38,20 @@ class OwnerRepository(Protocol):
     def referenced_keys(self) -> set[str]:
         """Return every blob key an owner item points at."""
         ...
+
+
+class OwnerStorage(Protocol):
+    """Where a confirmed x-ray is kept for its owner (behind confirm).
+
+    The built-in one keeps it in the database and blob store, which the owner pages read.
+    Another one (e.g. a WebDAV folder per family) wraps it and copies the files out in
+    :meth:`publish`, so the database stays the record.
+    """
+
+    def keep(self, owners: OwnerRepository, item: OwnerItem) -> OwnerItem:
+        """Record ``item`` inside confirm's transaction (no remote I/O); return it with its id."""
+        ...
+
+    def publish(self, item: OwnerItem) -> None:
+        """Deliver ``item`` after confirm committed (may do remote I/O; failures are logged)."""
+        ...

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from xray_core.owners.errors import OwnerNotFoundError
 from xray_core.owners.model import OwnerItem, OwnerRef, normalise_code, token_in
+from xray_core.owners.ports import OwnerRepository
 from xray_core.ports import BlobStore, UnitOfWork
 
 
@@ -20,6 +22,17 @@ def resolve_owner(uow: UnitOfWork, qr_content: str) -> OwnerRef:
     if code is not None and (owner := uow.owners.by_code(code)) is not None:
         return OwnerRef(ref=owner.token, external=False)
     return OwnerRef(ref=text, external=True)
+
+
+class DatabaseOwnerStorage:
+    """The built-in owner storage: an owner item row pointing at the blobs."""
+
+    def keep(self, owners: OwnerRepository, item: OwnerItem) -> OwnerItem:
+        """Store the item row."""
+        return replace(item, id=owners.add_item(item))
+
+    def publish(self, item: OwnerItem) -> None:
+        """Nothing to deliver: the owner pages read the database."""
 
 
 class OwnerService:

@@ -15,7 +15,7 @@ from xray_core.qr.ports import QRSheetRenderer
 from xray_core.qr.sheet import QRLabel
 
 TOKEN_BYTES = 18  # 144 bits: unguessable, and 24 URL-safe characters in the QR code
-_PROGRESS_STEP = 2.0  # percent between two progress writes, to spare the database
+_PROGRESS_STEP = 5.0  # percent between two progress writes, to spare the database
 
 
 class QRService:

@@ -13,7 +13,7 @@ from litestar.params import PathParameter
 from xray_core.carousel.errors import CarouselIndexError
 from xray_core.carousel.service import CarouselService
 from xray_core.jobs.service import JobService
-from xray_http.controllers._base import base_url, in_thread
+from xray_http.controllers._base import base_url, errors, in_thread
 from xray_http.deps import AppDeps
 from xray_http.schemas.api import AnimalTypes
 
@@ -46,6 +46,7 @@ class CarouselController(Controller):
         "/carousel/{index:str}",
         summary="A zip of xray.png and original.png of one carousel item",
         media_type="application/zip",
+        responses=errors(400, 404),
     )
     async def item(
         self,

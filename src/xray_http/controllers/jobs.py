@@ -5,30 +5,76 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Link, Operation
 
 from xray_core.jobs.errors import InvalidFieldError
 from xray_core.jobs.service import JobService
+from xray_core.jobs.validation import MAX_NAME, MAX_QR
 from xray_http.auth import requires_token
-from xray_http.controllers._base import in_thread
+from xray_http.controllers._base import errors, in_thread, with_links
 from xray_http.forms import FormField, file, form_operation, read_form, text
 from xray_http.headers import encode_names
 from xray_http.schemas.api import Success, UploadAccepted
 
 UPLOAD_FIELDS = (
     FormField("file", "file", True, "The animal image file (JPEG, PNG or WebP)."),
-    FormField("first_name", "string", True, "Owner's first name."),
-    FormField("last_name", "string", True, "Owner's last name."),
-    FormField("animal_name", "string", True, "Name of the animal."),
-    FormField("qr_content", "string", True, "QR code value associated with this owner."),
-    FormField("animal_type", "string", False, "Type of animal (default 'other')."),
+    FormField("first_name", "string", True, "Owner's first name.", MAX_NAME),
+    FormField("last_name", "string", True, "Owner's last name.", MAX_NAME),
+    FormField("animal_name", "string", True, "Name of the animal.", MAX_NAME),
+    FormField("qr_content", "string", True, "QR code value associated with this owner.", MAX_QR),
+    FormField("animal_type", "string", False, "One of GET /animal_types (default 'other')."),
     FormField("broken_bone", "boolean", False, "Whether the animal has a broken bone."),
 )
 RESULT_FIELDS = (
-    FormField("image_id", "integer", True, "ID of the job being completed."),
+    FormField("image_id", "integer", True, "ID of the job being completed.", 10**12 - 1),
     FormField("result", "file", True, "The processed (result) image file."),
     FormField("lease_id", "string", False, "Extension: the lease id GET /job sent."),
 )
+
+# Documentation only: GET /job sets these itself. Names are latin-1, or percent-encoded UTF-8
+# when name_encoding says "utf-8-percent" (see xray_http.headers).
+CLAIM_HEADERS = [
+    ResponseHeader(name=name, value=None, documentation_only=True, description=text)
+    for name, text in (
+        ("img_id", "The job ID."),
+        ("first_name", "Owner's first name."),
+        ("last_name", "Owner's last name."),
+        ("animal_name", "Name of the animal."),
+        ("animal_type", "Type of animal."),
+        ("broken_bone", "Extension: 'true' or 'false'."),
+        ("lease_id", "Extension: send it back with POST /job."),
+        ("slot", "Extension: which of the job's result slots this lease is for."),
+        ("results_per_image", "Extension: how many results the job wants."),
+        ("name_encoding", "Extension: 'utf-8-percent' when the name headers are encoded."),
+    )
+]
+
+# How a job moves on from an upload and from a lease (schemathesis' stateful phase uses these).
+_CONFIRM = "#/paths/~1confirm/get"
+_IMAGE = "#/paths/~1results~1{job_id}~1{option}/get"
+UPLOAD_LINKS = {
+    "claim": Link(operation_ref="#/paths/~1job/get", description="A worker leases the job."),
+    "original": Link(
+        operation_ref=_IMAGE, parameters={"job_id": "$response.body#/job_id", "option": "original"}
+    ),
+    "decide": Link(operation_ref=_CONFIRM, parameters={"image_id": "$response.body#/job_id"}),
+}
+CLAIM_LINKS = {
+    "submit": Link(
+        operation_ref="#/paths/~1job/post",
+        request_body={
+            "image_id": "$response.header.img_id",
+            "lease_id": "$response.header.lease_id",
+        },
+    ),
+    "original": Link(
+        operation_ref=_IMAGE, parameters={"job_id": "$response.header.img_id", "option": "original"}
+    ),
+    "decide": Link(operation_ref=_CONFIRM, parameters={"image_id": "$response.header.img_id"}),
+}
 
 
 class JobController(Controller):
@@ -40,7 +86,8 @@ class JobController(Controller):
         "/upload",
         status_code=200,
         summary="Upload an animal photo and its owner's details",
-        operation_class=form_operation(*UPLOAD_FIELDS, multipart=True),
+        operation_class=with_links(form_operation(*UPLOAD_FIELDS, multipart=True), UPLOAD_LINKS),
+        responses=errors(401, 413, 415, 422),
     )
     async def upload(
         self, request: Request[Any, Any, Any], jobs: NamedDependency[JobService]
@@ -63,7 +110,10 @@ class JobController(Controller):
     @get(
         "/job",
         summary="Lease the next result slot: the photo, with the job's metadata in headers",
-        responses={},
+        media_type="image/png",
+        response_headers=CLAIM_HEADERS,
+        operation_class=with_links(Operation, CLAIM_LINKS),
+        responses={204: ResponseSpec(None, description="No job is waiting."), **errors(401)},
     )
     async def claim(self, jobs: NamedDependency[JobService]) -> Response[bytes]:
         """Return the photo of the oldest job with an open slot, or 204 if there is none."""
@@ -93,6 +143,7 @@ class JobController(Controller):
         status_code=200,
         summary="Submit a result image for a job",
         operation_class=form_operation(*RESULT_FIELDS, multipart=True),
+        responses=errors(401, 404, 409, 413, 415, 422),
     )
     async def submit(
         self, request: Request[Any, Any, Any], jobs: NamedDependency[JobService]

@@ -12,7 +12,7 @@ from litestar.params import QueryParameter
 
 from xray_core.qr.service import QRService
 from xray_http.auth import requires_token
-from xray_http.controllers._base import in_thread
+from xray_http.controllers._base import errors, in_thread
 from xray_http.schemas.api import Progress
 
 log = logging.getLogger("xray_http.qr")
@@ -32,10 +32,19 @@ class QRController(Controller):
     path = "/qr"
     guards = [requires_token]  # noqa: RUF012
 
-    @get("/", summary="Start generating n QR codes in the background", media_type="text/plain")
+    @get(
+        "/",
+        summary="Start generating n QR codes in the background",
+        media_type="text/plain",
+        responses=errors(400, 401, 422),
+    )
     async def start(
         self,
-        n: Annotated[int, QueryParameter(ge=-(2**31), le=2**31)],
+        # Validated by the service (422 outside 1..1000); the bounds here only stop overflow.
+        n: Annotated[
+            int,
+            QueryParameter(ge=-(2**31), le=2**31, schema_extra={"minimum": 1, "maximum": 1000}),
+        ],
         qr: NamedDependency[QRService],
     ) -> Response[str]:
         """Record the owners now; draw the PDF after the answer is sent."""
@@ -46,12 +55,17 @@ class QRController(Controller):
             background=BackgroundTask(render_in_background, qr, batch.id),
         )
 
-    @get("/progress", summary="Progress of the latest batch, in percent")
+    @get("/progress", summary="Progress of the latest batch, in percent", responses=errors(401))
     async def progress(self, qr: NamedDependency[QRService]) -> Progress:
         """Return 0..100; 100 only once the PDF can be downloaded."""
         return Progress(progress=await in_thread(qr.progress))
 
-    @get("/download", summary="Download the latest batch's PDF", media_type="application/pdf")
+    @get(
+        "/download",
+        summary="Download the latest batch's PDF",
+        media_type="application/pdf",
+        responses=errors(401, 404, 409),
+    )
     async def download(self, qr: NamedDependency[QRService]) -> Response[bytes]:
         """Return ``qr.pdf``."""
         pdf = await in_thread(qr.download)

@@ -12,15 +12,25 @@ from xray_core.auth.service import UrlSigner
 from xray_core.jobs.model import ConfirmAction
 from xray_core.jobs.service import ORIGINAL, JobService
 from xray_http.auth import requires_token, requires_token_or_signature
-from xray_http.controllers._base import NO_CACHE, base_url, in_thread
+from xray_http.controllers._base import NO_CACHE, base_url, errors, in_thread
 from xray_http.deps import AppDeps
 from xray_http.schemas.api import JobMetadata, ResultsRead, Success
+
+MAX_ID = 2**62
+# Litestar writes ``le`` into the schema as a float (4.611686018427388e18, a little more than
+# 2**62), so schema-valid ids just above the bound got a 400: state the bound exactly.
+EXACT_MAX_ID: dict[str, object] = {"maximum": MAX_ID}
 
 
 class ResultsController(Controller):
     """What the doctor reviews and decides."""
 
-    @get("/results", guards=[requires_token], summary="List jobs awaiting confirmation")
+    @get(
+        "/results",
+        guards=[requires_token],
+        summary="List jobs awaiting confirmation",
+        responses=errors(401),
+    )
     async def results(
         self,
         request: Request[Any, Any, Any],
@@ -60,10 +70,11 @@ class ResultsController(Controller):
         guards=[requires_token_or_signature],
         summary="Fetch a result (0, 1, ...) or the original of a pending job",
         media_type="image/png",
+        responses=errors(400, 401, 404, 422),
     )
     async def image(
         self,
-        job_id: Annotated[int, PathParameter(ge=0, le=2**62)],
+        job_id: Annotated[int, PathParameter(ge=0, le=MAX_ID, schema_extra=EXACT_MAX_ID)],
         option: Annotated[str, PathParameter(max_length=20)],
         jobs: NamedDependency[JobService],
     ) -> Response[bytes]:
@@ -71,10 +82,15 @@ class ResultsController(Controller):
         png = await in_thread(jobs.image, job_id, option)
         return Response(png, media_type="image/png", headers=NO_CACHE)
 
-    @get("/confirm", guards=[requires_token], summary="Confirm a result, retry or cancel a job")
+    @get(
+        "/confirm",
+        guards=[requires_token],
+        summary="Confirm a result, retry or cancel a job",
+        responses=errors(400, 401, 404, 409, 422),
+    )
     async def confirm(
         self,
-        image_id: Annotated[int, QueryParameter(ge=0, le=2**62)],
+        image_id: Annotated[int, QueryParameter(ge=0, le=MAX_ID, schema_extra=EXACT_MAX_ID)],
         confirm: Annotated[ConfirmAction, QueryParameter()],
         jobs: NamedDependency[JobService],
         choice: Annotated[int, QueryParameter(ge=0, le=1000)] = 0,
