@@ -321,3 +321,46 @@ def test_engines_creating_the_schema_together_all_succeed(database: str, tmp_pat
         for thread in threads:
             thread.join(timeout=30)
         assert errors == []
+
+
+def test_claims_never_come_back_empty_while_jobs_wait(job_set: JobSet) -> None:
+    """Eight threads claiming at once all get a slot while unclaimed slots remain.
+
+    One-slot jobs make every claim race for the oldest job: a claim that locks a job another
+    claim just filled must look again, not answer "nothing to do" while the queue is full.
+    """
+    engine = create_db_engine(job_set.url)
+    service = JobService(
+        SqlModelUnitOfWorkFactory(engine),
+        FilesystemBlobStore(job_set.blob_dir),
+        PillowImageSanitizer(),
+        SystemClock(),
+        results_per_image=1,
+    )
+    for i in range(170):
+        service.upload(
+            png(), first_name="A", last_name="B", animal_name=f"one-slot {i}", qr_content="q"
+        )
+    per_thread = 28  # 8 x 28 = 224 claims for 60 + 170 open slots
+    empty: list[int] = []
+
+    def work(worker: int, barrier: threading.Barrier) -> Outcome:
+        outcome = Outcome(worker)
+        barrier.wait()
+        for _ in range(per_thread):
+            claim = service.claim()
+            if claim is None:
+                empty.append(worker)
+            else:
+                outcome.submitted.append(
+                    Submitted(claim.job.id, claim.slot.index, claim.lease_id, "")
+                )
+        return outcome
+
+    try:
+        outcomes = run_threads(work)
+    finally:
+        engine.dispose()
+    assert empty == []
+    claimed = [(s.job_id, s.slot) for o in outcomes for s in o.submitted]
+    assert len(claimed) == len(set(claimed)) == per_thread * THREADS

@@ -33,6 +33,7 @@ from xray_core.owners.service import DatabaseOwnerStorage, resolve_owner
 from xray_core.ports import BlobStore, UnitOfWork
 
 ORIGINAL = "original"
+MAX_CLAIM_TRIES = 8
 log = logging.getLogger(__name__)
 
 
@@ -101,8 +102,15 @@ class JobService:
         """Lease the next open result slot (oldest job first), or return ``None``."""
         now = self._clock.now()
         with self._uow() as uow:
-            job = uow.jobs.next_claimable(now)
-            slot = job.claimable_slot(now) if job else None
+            job = slot = None
+            # A job found open may turn out full once locked: a concurrent claim took its
+            # last slot between our snapshot and our lock. Look again (each query sees the
+            # latest commits); the loop is bounded by the jobs others fill meanwhile.
+            for _ in range(MAX_CLAIM_TRIES):
+                job = uow.jobs.next_claimable(now)
+                slot = job.claimable_slot(now) if job else None
+                if job is None or slot is not None:
+                    break
             if job is None or slot is None:
                 return None
             lease_id = uuid.uuid4().hex

@@ -12,7 +12,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Engine, delete, exists, or_, update
+from sqlalchemy import Engine, delete, exists, insert, or_, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
@@ -156,20 +156,20 @@ class SqlModelOwnerRepository:
         self._s = session
 
     def add_many(self, owners: Sequence[Owner]) -> None:
-        """Insert owners."""
-        self._s.add_all(
-            [
-                OwnerRow(
-                    token=o.token,
-                    code=o.code,
-                    batch_id=o.batch_id,
-                    position=o.position,
-                    created_at=o.created_at,
-                )
-                for o in owners
-            ]
-        )
-        self._s.flush()
+        """Insert owners (one multi-row INSERT: a batch holds up to 1000)."""
+        if not owners:
+            return
+        rows = [
+            {
+                "token": o.token,
+                "code": o.code,
+                "batch_id": o.batch_id,
+                "position": o.position,
+                "created_at": o.created_at,
+            }
+            for o in owners
+        ]
+        self._s.execute(insert(OwnerRow), rows)
 
     def get(self, token: str) -> Owner | None:
         """Return the owner of ``token``."""
