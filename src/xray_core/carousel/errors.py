@@ -14,3 +14,10 @@ class CarouselIndexError(NotFoundError):
             if size
             else f"carousel index {index}: the carousel is empty"
         )
+
+
+class CarouselIndexFormatError(NotFoundError):
+    """The carousel index is not a number (no item can have it)."""
+
+    def __init__(self, index: str) -> None:
+        super().__init__(f"carousel index {index[:20]!r} is not a number")

@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import PathParameter
 
-from xray_core.carousel.errors import CarouselIndexError
+from xray_core.carousel.errors import CarouselIndexFormatError
 from xray_core.carousel.service import CarouselService
 from xray_core.jobs.service import JobService
 from xray_http.controllers._base import base_url, errors, in_thread
@@ -55,7 +55,7 @@ class CarouselController(Controller):
     ) -> Response[bytes]:
         """Return ``carousel_<index>.zip``; 404 for an index that is not on the screen."""
         if not (index.isascii() and index.isdigit()):
-            raise CarouselIndexError(-1, 0) if not index else _bad_index(index)
+            raise CarouselIndexFormatError(index)
         pair = await in_thread(carousel.pair, int(index))
         return Response(
             zip_pair(pair.xray, pair.original),
@@ -67,10 +67,3 @@ class CarouselController(Controller):
     async def animal_types(self, jobs: NamedDependency[JobService]) -> AnimalTypes:
         """Return the configured types; ``other`` is always there."""
         return AnimalTypes(types=list(jobs.animal_types))
-
-
-def _bad_index(index: str) -> CarouselIndexError:
-    error = CarouselIndexError(0, 0)
-    error.message = f"carousel index {index[:20]!r} is not a number"
-    error.args = (error.message,)
-    return error
