@@ -8,14 +8,17 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from xray_core.auth.limiter import FailureLimiter
 from xray_core.clock import SystemClock
 from xray_core.errors import XrayError
+from xray_http.auth import SCHEME
 from xray_http.controllers._base import in_thread
 from xray_http.controllers.auth import AuthController
 from xray_http.controllers.carousel import CarouselController
@@ -41,6 +44,7 @@ JOB_HEADERS = [
     "slot",
     "results_per_image",
     "name_encoding",
+    "retry-after",
 ]
 
 
@@ -59,7 +63,14 @@ def _openapi() -> OpenAPIConfig:
         favicon=f"<link rel='icon' type='image/png' href='{static}/favicon-32x32.png'>",
         path=["/", "/swagger"],
     )
+    bearer = SecurityScheme(
+        type="http",
+        scheme="bearer",
+        bearer_format="JWT",
+        description="POST /token with the booth password, then send `Authorization: Bearer ...`",
+    )
     return OpenAPIConfig(
+        components=Components(security_schemes={SCHEME: bearer}),
         title="Teddy X-Ray",
         version="0.1.0",
         description="Photos of stuffed animals in, pretend x-rays out. See docs/api.md.",
@@ -110,6 +121,8 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
         openapi_config=_openapi(),
         cors_config=CORSConfig(allow_origins=["*"], expose_headers=JOB_HEADERS),
         request_max_body_size=deps.max_upload_bytes,
+        # Browsers must take our content types as given (an "image" is never run as a page).
+        response_headers=[ResponseHeader(name="X-Content-Type-Options", value="nosniff")],
         on_startup=[startup],
         on_shutdown=[shutdown],
         debug=debug,

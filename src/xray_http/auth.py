@@ -10,6 +10,9 @@ from litestar.handlers.base import BaseRouteHandler
 from xray_core.auth.errors import InvalidTokenError
 from xray_http.deps import AppDeps
 
+SCHEME = "BearerToken"
+BEARER: list[dict[str, list[str]]] = [{SCHEME: []}]  # the OpenAPI security requirement
+
 
 def deps_of(connection: ASGIConnection[Any, Any, Any, Any]) -> AppDeps:
     """Return the services the app was built with."""

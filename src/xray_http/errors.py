@@ -23,6 +23,8 @@ from xray_core.errors import (
 )
 
 log = logging.getLogger("xray_http")
+# Error answers skip the app's response headers, so they carry this one themselves.
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 
 # Most specific first: the first matching category wins.
 STATUS: tuple[tuple[type[XrayError], int], ...] = (
@@ -46,7 +48,7 @@ def status_of(exc: XrayError) -> int:
 def xray_error_handler(_: Request[Any, Any, Any], exc: XrayError) -> Response[object]:
     """Answer a core error with its status and ``{"status_code", "detail"}``."""
     code = status_of(exc)
-    headers: dict[str, str] = {}
+    headers = dict(NOSNIFF)
     if isinstance(exc, AuthenticationError):
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, TooManyRequestsError):
@@ -60,9 +62,12 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
         body: dict[str, object] = {"status_code": exc.status_code, "detail": exc.detail}
         if exc.extra:
             body["extra"] = exc.extra
-        return Response(body, status_code=exc.status_code, headers=exc.headers)
+        return Response(
+            body, status_code=exc.status_code, headers={**(exc.headers or {}), **NOSNIFF}
+        )
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return Response(
         {"status_code": 500, "detail": "internal server error"},
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        headers=NOSNIFF,
     )

@@ -391,3 +391,32 @@ class TestQR:
         """Before any batch, progress is 0 and download is 404."""
         assert api.client.get("/qr/progress", headers=api.auth).json() == {"progress": 0.0}
         assert api.client.get("/qr/download", headers=api.auth).status_code == 404
+
+
+class TestDocsAndHeaders:
+    def test_openapi_marks_exactly_the_protected_routes(self, api: Api) -> None:
+        """The schema asks for the bearer token where the guard does, so Swagger's Authorize works."""
+        schema = api.client.get("/schema/openapi.json").json()
+        assert schema["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
+        protected = {
+            f"{method.upper()} {path}"
+            for path, operations in schema["paths"].items()
+            for method, operation in operations.items()
+            if {"BearerToken": []} in operation.get("security", [])
+        }
+        assert protected == {
+            "GET /qr",
+            "GET /qr/progress",
+            "GET /qr/download",
+            "POST /upload",
+            "GET /job",
+            "POST /job",
+            "GET /results",
+            "GET /results/{job_id}/{option}",
+            "GET /confirm",
+        }
+
+    @pytest.mark.parametrize("path", ["/carousel", "/health", "/carousel/0", "/results"])
+    def test_every_answer_forbids_content_sniffing(self, api: Api, path: str) -> None:
+        """Answers (errors too) carry X-Content-Type-Options: nosniff."""
+        assert api.client.get(path).headers["x-content-type-options"] == "nosniff"

@@ -184,3 +184,13 @@ def test_owner_image_of_an_unknown_kind_is_not_found(services: Services) -> None
 
     with pytest.raises(OwnerNotFoundError):
         services.owners.image(owner.token, item.id, "thumbnail")
+
+
+def test_a_short_code_typed_with_lookalike_digits_still_finds_its_owner() -> None:
+    """Typing 0 for O, 1 for I or 8 for B reads as the code printed under the QR."""
+    from xray_core.owners.model import normalise_code
+
+    assert normalise_code("0upt-6ohu") == "OUPT-6OHU"
+    assert normalise_code("a7cy 7251") == "A7CY-725I"
+    assert normalise_code("8QRS-TUVW") == "BQRS-TUVW"
+    assert normalise_code("a sticker from somewhere else") is None

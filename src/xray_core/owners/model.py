@@ -10,6 +10,7 @@ from datetime import datetime
 
 _TOKEN_IN_URL = re.compile(r"/p/([A-Za-z0-9_-]{16,64})(?:[/?#]|$)")
 _CODE_CHARS = re.compile(r"[^A-Z2-7]")
+_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
 
 
 def short_code(token: str) -> str:
@@ -20,7 +21,8 @@ def short_code(token: str) -> str:
 
 def normalise_code(text: str) -> str | None:
     """Return ``text`` as a short code if it looks like one typed by hand, else ``None``."""
-    letters = _CODE_CHARS.sub("", text.upper())
+    # Base32 has no 0, 1 or 8: read them as the letters people mistake them for.
+    letters = _CODE_CHARS.sub("", text.upper().translate(_LOOKALIKES))
     if len(letters) != 8 or len(text.strip()) > 12:
         return None
     return f"{letters[:4]}-{letters[4:]}"

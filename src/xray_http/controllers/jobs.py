@@ -13,7 +13,7 @@ from litestar.openapi.spec import Link, Operation
 from xray_core.jobs.errors import InvalidFieldError
 from xray_core.jobs.service import JobService
 from xray_core.jobs.validation import MAX_NAME, MAX_QR
-from xray_http.auth import requires_token
+from xray_http.auth import BEARER, requires_token
 from xray_http.controllers._base import errors, in_thread, with_links
 from xray_http.forms import FormField, file, form_operation, read_form, text
 from xray_http.headers import encode_names
@@ -81,6 +81,7 @@ class JobController(Controller):
     """The queue: photos in, leases out, results back."""
 
     guards = [requires_token]  # noqa: RUF012
+    security = BEARER
 
     @post(
         "/upload",

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from xray_core.qr.service import QRService
-from xray_http.auth import requires_token
+from xray_http.auth import BEARER, requires_token
 from xray_http.controllers._base import errors, in_thread
 from xray_http.schemas.api import Progress
 
@@ -31,6 +31,7 @@ class QRController(Controller):
 
     path = "/qr"
     guards = [requires_token]  # noqa: RUF012
+    security = BEARER
 
     @get(
         "/",

@@ -11,7 +11,7 @@ from litestar.params import PathParameter, QueryParameter
 from xray_core.auth.service import UrlSigner
 from xray_core.jobs.model import ConfirmAction
 from xray_core.jobs.service import ORIGINAL, JobService
-from xray_http.auth import requires_token, requires_token_or_signature
+from xray_http.auth import BEARER, requires_token, requires_token_or_signature
 from xray_http.controllers._base import NO_CACHE, base_url, errors, in_thread
 from xray_http.deps import AppDeps
 from xray_http.schemas.api import JobMetadata, ResultsRead, Success
@@ -28,6 +28,7 @@ class ResultsController(Controller):
     @get(
         "/results",
         guards=[requires_token],
+        security=BEARER,
         summary="List jobs awaiting confirmation",
         responses=errors(401),
     )
@@ -68,6 +69,7 @@ class ResultsController(Controller):
     @get(
         "/results/{job_id:int}/{option:str}",
         guards=[requires_token_or_signature],
+        security=[*BEARER, {}],
         summary="Fetch a result (0, 1, ...) or the original of a pending job",
         media_type="image/png",
         responses=errors(400, 401, 404, 422),
@@ -85,6 +87,7 @@ class ResultsController(Controller):
     @get(
         "/confirm",
         guards=[requires_token],
+        security=BEARER,
         summary="Confirm a result, retry or cancel a job",
         responses=errors(400, 401, 404, 409, 422),
     )
