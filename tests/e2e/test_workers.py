@@ -155,7 +155,11 @@ def test_workers_ride_out_a_server_restart(server: Server, tmp_path: Path) -> No
             auth = login(client, password)
             wait_for_results(client, auth, upload_all(client, auth))
         server.stop()
-        time.sleep(2)  # the worker meets a closed port for a while
+        # The server stays down until the worker has met the closed port.
+        deadline = time.monotonic() + 30
+        while "server unavailable" not in worker.output:
+            assert time.monotonic() < deadline, "the worker never noticed the server was down"
+            time.sleep(0.1)
         server.start()
         with httpx.Client(base_url=server.url, timeout=30) as client:
             auth = login(client, password)
