@@ -6,10 +6,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
+from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -18,13 +19,14 @@ from litestar.static_files import create_static_files_router
 from xray_core.auth.limiter import FailureLimiter
 from xray_core.clock import SystemClock
 from xray_core.errors import XrayError
+from xray_core.owners.errors import OwnerNotFoundError
 from xray_http.auth import SCHEME
 from xray_http.controllers._base import in_thread
 from xray_http.controllers.auth import AuthController
 from xray_http.controllers.carousel import CarouselController
 from xray_http.controllers.jobs import JobController
 from xray_http.controllers.meta import MetaController
-from xray_http.controllers.owners import OwnerController
+from xray_http.controllers.owners import OwnerController, not_found_page
 from xray_http.controllers.qr import QRController
 from xray_http.controllers.results import ResultsController
 from xray_http.deps import AppDeps
@@ -79,6 +81,13 @@ def _openapi() -> OpenAPIConfig:
     )
 
 
+def route_not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
+    """Answer a path no route matches: the family's 404 page under /p, else JSON."""
+    if request.url.path == "/p" or request.url.path.startswith("/p/"):
+        return not_found_page(request, OwnerNotFoundError())
+    return unexpected_error_handler(request, exc)
+
+
 def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
     """Return the Litestar app serving the User API on the given services."""
 
@@ -117,7 +126,11 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             # Failed logins per client address, counted in this process only.
             "login_limiter": provide(FailureLimiter(SystemClock(), deps.login_failures_per_minute)),
         },
-        exception_handlers={XrayError: xray_error_handler, Exception: unexpected_error_handler},
+        exception_handlers={
+            XrayError: xray_error_handler,
+            NotFoundException: route_not_found,
+            Exception: unexpected_error_handler,
+        },
         openapi_config=_openapi(),
         cors_config=CORSConfig(allow_origins=["*"], expose_headers=JOB_HEADERS),
         request_max_body_size=deps.max_upload_bytes,
