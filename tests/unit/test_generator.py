@@ -197,3 +197,12 @@ def test_transparent_backdrop_counts_as_light() -> None:
     grey = _grey(out)
     assert grey[:24, :24].mean() < 40
     assert grey[_toy(_photo("own.jpg"))].mean() > 70
+
+
+def test_a_large_phone_photo_gives_an_xray_of_its_full_size() -> None:
+    """A photo bigger than the film limit (drawn smaller, scaled up) keeps its pixel size."""
+    photo = _photo("teddy.jpg", 2600, 2100)
+    out = Image.open(BytesIO(_xray(photo)))
+    assert out.format == "PNG" and out.size == (2600, 2100)
+    corners = np.asarray(out.convert("L"))[:40, :40]
+    assert corners.mean() < 40  # still dark where the photo is backdrop
