@@ -420,3 +420,13 @@ class TestDocsAndHeaders:
     def test_every_answer_forbids_content_sniffing(self, api: Api, path: str) -> None:
         """Answers (errors too) carry X-Content-Type-Options: nosniff."""
         assert api.client.get(path).headers["x-content-type-options"] == "nosniff"
+
+    def test_results_urls_stay_the_same_between_polls(self, api: Api) -> None:
+        """The front end polls /results every second: its image URLs must not change each time."""
+        job_id = upload(api).json()["job_id"]
+        api.client.get("/job", headers=api.auth)
+        submit(api, job_id, png())
+        first = api.client.get("/results", headers=api.auth).json()
+        second = api.client.get("/results", headers=api.auth).json()
+        assert first == second
+        assert "sig=" in first["results"][str(job_id)][0]

@@ -160,10 +160,12 @@ def test_a_signed_url_is_valid(signer: UrlSigner) -> None:
 
 
 def test_a_signed_url_is_valid_until_it_expires(signer: UrlSigner, clock: FakeClock) -> None:
-    """A link works for its whole lifetime and not a second longer."""
+    """A link works for at least its lifetime, up to its expiry, and not a second longer."""
     expires, sig = signer.sign(PATH)
 
     clock.advance(seconds=300)
+    assert signer.valid(PATH, expires, sig)
+    clock.current = datetime.fromtimestamp(expires, UTC)
     assert signer.valid(PATH, expires, sig)
     clock.advance(seconds=1)
     assert not signer.valid(PATH, expires, sig)
@@ -208,3 +210,15 @@ def test_a_non_ascii_signature_is_refused_not_crashed_on(signer: UrlSigner, sig:
     expires, _ = signer.sign(PATH)
 
     assert signer.valid(PATH, expires, sig) is False
+
+
+def test_signed_urls_stay_the_same_between_polls(clock: FakeClock) -> None:
+    """Two /results polls a few seconds apart get identical image URLs (browsers keep them)."""
+    signer = UrlSigner(SECRET, clock, timedelta(hours=1))
+    first = signer.sign("/results/1/0")
+    clock.advance(seconds=5)
+    assert signer.sign("/results/1/0") == first
+    expires, sig = first
+    assert signer.valid("/results/1/0", expires, sig)
+    clock.advance(hours=1)
+    assert signer.valid("/results/1/0", expires, sig) == (expires >= clock.now().timestamp())

@@ -91,8 +91,15 @@ class UrlSigner:
         self._ttl = ttl
 
     def sign(self, path: str) -> tuple[int, str]:
-        """Return ``(expires, signature)`` for ``path``."""
-        expires = int((self._clock.now() + self._ttl).timestamp())
+        """Return ``(expires, signature)`` for ``path``, valid for at least the TTL.
+
+        The expiry is rounded up to a step of a quarter TTL, so a page polling ``/results``
+        every second gets the same URLs for minutes and the browser keeps its images
+        instead of fetching every PNG again on each poll.
+        """
+        ttl = int(self._ttl.total_seconds())
+        step = max(60, ttl // 4)
+        expires = (int(self._clock.now().timestamp()) + ttl) // step * step + step
         return expires, self._mac(path, expires)
 
     def valid(self, path: str, expires: int, signature: str) -> bool:
