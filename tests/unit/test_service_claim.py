@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import Backend
 from tests.fakes.fakes import FakeClock
 from tests.images import png
-from tests.unit.test_service_kit import LEASE, Services, build, job, result, upload
+from tests.unit.service_kit import LEASE, Services, build, job, result, upload
 
 
 @pytest.fixture

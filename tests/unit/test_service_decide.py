@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import Backend
 from tests.fakes.fakes import FakeClock
 from tests.images import png
-from tests.unit.test_service_kit import (
+from tests.unit.service_kit import (
     CANCEL,
     CAROUSEL_SIZE,
     CONFIRM,

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import Backend
 from tests.fakes.fakes import FakeClock
-from tests.unit.test_service_kit import Services, blob_keys, build
+from tests.unit.service_kit import Services, blob_keys, build
 from xray_core.adapters.qr_sheet import ReportLabQRSheetRenderer
 from xray_core.qr.errors import BatchNotReadyError, BatchSizeError, NoBatchError
 from xray_core.qr.service import QRService

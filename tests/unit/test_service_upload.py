@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import Backend
 from tests.fakes.fakes import FakeClock
 from tests.images import asset, jpeg, png
-from tests.unit.test_service_kit import (
+from tests.unit.service_kit import (
     PNG_MAGIC,
     Services,
     blob_keys,
