@@ -28,7 +28,11 @@ class Server:
     """One server process; ``output`` collects what it printed."""
 
     def __init__(
-        self, data_dir: Path, port: int | None = None, env: Mapping[str, str] | None = None
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        env: Mapping[str, str] | None = None,
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
@@ -36,6 +40,7 @@ class Server:
         self.env = {**os.environ, **(env or {})}
         self.log = data_dir.parent / f"server-{self.port}-{time.monotonic_ns()}.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self.extra_args = extra_args
 
     def start(self, timeout: float = 30.0) -> Server:
         """Start the process and wait until /health answers."""
@@ -53,6 +58,7 @@ class Server:
                     str(self.data_dir),
                     "--log-level",
                     "warning",
+                    *self.extra_args,
                 ],
                 stdout=out,
                 stderr=subprocess.STDOUT,

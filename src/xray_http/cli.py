@@ -10,7 +10,8 @@ import secrets
 import socket
 import sys
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from xray_http.settings import CONFIG_NAME, Settings, SettingsError, load_settings, write_setting
@@ -28,6 +29,18 @@ def _lan_address() -> str:
         return "127.0.0.1"
     finally:
         probe.close()
+
+
+def _when_listening(host: str, port: int, then: Callable[[], None]) -> None:
+    """Run ``then`` once something accepts connections on ``host:port`` (the server is up)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    then()
 
 
 def _hash(password: str) -> str:
@@ -87,7 +100,12 @@ def serve(args: argparse.Namespace) -> None:
         # The built-in worker talks HTTP to this very server, with tokens minted in-process.
         client = XrayClient(f"http://{host}:{args.port}", lambda _http: deps.auth.issue())
         worker = Worker(client, load_generator(args.generator), concurrency=args.concurrency)
-        threading.Thread(target=worker.run, name="builtin-worker", daemon=True).start()
+        threading.Thread(
+            target=_when_listening,
+            args=(host, args.port, worker.run),
+            name="builtin-worker",
+            daemon=True,
+        ).start()
         log.info("built-in worker started (generator %s)", args.generator)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)

@@ -170,3 +170,24 @@ def test_workers_ride_out_a_server_restart(server: Server, tmp_path: Path) -> No
     assert code == 0
     assert "server unavailable" in worker.output
     assert "Traceback" not in worker.output
+
+
+def test_the_booth_in_one_command_turns_uploads_into_xrays(tmp_path: Path) -> None:
+    """`teddy-xray serve --with-worker` alone gives every upload its x-rays within seconds."""
+    booth = Server(tmp_path / "data", extra_args=("--with-worker",)).start()
+    try:
+        with httpx.Client(base_url=booth.url, timeout=30) as client:
+            auth = login(client, str(booth.printed_password()))
+            jobs = upload_all(client, auth, broken=True)
+            results = wait_for_results(client, auth, jobs, timeout=90)
+            for job_id in jobs:
+                images = [
+                    Image.open(io.BytesIO(client.get(u).content)) for u in results[str(job_id)]
+                ]
+                assert all(i.format == "PNG" for i in images)
+    finally:
+        booth.stop()
+    assert "silhouette took" in booth.output
+    # The worker waited for the server to listen: no refused connection before its first job.
+    assert "server unavailable" not in booth.output.split("silhouette took")[0]
+    assert "Traceback" not in booth.output
