@@ -126,7 +126,13 @@ class XrayClient:
         files = {"result": ("result.png", result_png, "image/png")}
         _raise_for(self._request("POST", "/job", data=data, files=files))
 
-    def _request(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        data: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> httpx.Response:
         for attempt in range(2):
             token = self._current_token(renew=attempt > 0)
             try:
@@ -134,7 +140,8 @@ class XrayClient:
                     method,
                     path,
                     headers={"Authorization": f"Bearer {token}"},
-                    **kwargs,  # type: ignore[arg-type]
+                    data=data,
+                    files=files,
                 )
             except httpx.TransportError as exc:
                 raise ServerUnavailableError(str(exc) or type(exc).__name__) from exc

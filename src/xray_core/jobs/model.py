@@ -162,9 +162,11 @@ class Job:
         """
         times = [s.filled_at for s in self.slots if s.filled_at is not None]
         at = max(now, max(times) + timedelta(microseconds=1)) if times else now
-        filled = slot.fill(result_key, at)
-        slots = tuple(filled if s.index == slot.index else s for s in self.slots)
-        return replace(self, slots=slots)
+        return self.with_slot(slot.fill(result_key, at))
+
+    def with_slot(self, slot: Slot) -> Job:
+        """Return this job with the slot of the same index replaced by ``slot``."""
+        return replace(self, slots=tuple(slot if s.index == slot.index else s for s in self.slots))
 
     def without_results(self) -> Job:
         """Return this job with every slot open again."""

@@ -115,9 +115,7 @@ class JobService:
                 return None
             lease_id = uuid.uuid4().hex
             leased = slot.lease(lease_id, now + self._lease)
-            job = replace(
-                job, slots=tuple(leased if s.index == slot.index else s for s in job.slots)
-            )
+            job = job.with_slot(leased)
             uow.jobs.save(job)
             uow.commit()
         return Claim(
