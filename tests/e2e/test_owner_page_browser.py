@@ -18,7 +18,7 @@ from tests.serverproc import Server
 from xray_core.adapters.xray_look import SilhouetteXrayGenerator
 from xray_core.generation.model import GenerationRequest
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
