@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +34,23 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
-def _sql_backend(url: str, blob_dir: Path) -> tuple[Backend, Engine]:
-    engine = create_db_engine(url)
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once to head; tests get copies (migrating each is slower)."""
+    path = tmp_path_factory.mktemp("template") / "xray.db"
+    engine = create_db_engine(f"sqlite:///{path}")
     create_schema(engine)
+    engine.dispose()  # the last connection to close checkpoints the WAL into the file
+    assert not path.with_name("xray.db-wal").exists()
+    return path
+
+
+def _sql_backend(url: str, blob_dir: Path, template: Path | None = None) -> tuple[Backend, Engine]:
+    if template is not None:
+        shutil.copyfile(template, url.removeprefix("sqlite:///"))
+    engine = create_db_engine(url)
+    if template is None:
+        create_schema(engine)
     return Backend(
         url.split(":", maxsplit=1)[0],
         SqlModelUnitOfWorkFactory(engine),
@@ -49,7 +64,8 @@ def wipe(engine: Engine) -> None:
 
     with engine.begin() as connection:
         for table in reversed(SQLModel.metadata.sorted_tables):
-            connection.execute(table.delete())
+            if table.name != "schema_history":  # the schema stays migrated
+                connection.execute(table.delete())
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -58,7 +74,11 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     if request.param == "memory":
         yield Backend("memory", InMemoryStore(), InMemoryBlobStore())
         return
-    chosen, engine = _sql_backend(f"sqlite:///{tmp_path / 'xray.db'}", tmp_path / "blobs")
+    chosen, engine = _sql_backend(
+        f"sqlite:///{tmp_path / 'xray.db'}",
+        tmp_path / "blobs",
+        request.getfixturevalue("migrated_sqlite"),
+    )
     yield chosen
     engine.dispose()
 
@@ -69,11 +89,13 @@ def any_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Back
     if request.param == "memory":
         yield Backend("memory", InMemoryStore(), InMemoryBlobStore())
         return
+    template = None
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'xray.db'}"
+        template = request.getfixturevalue("migrated_sqlite")
     else:
         url = request.getfixturevalue("postgres_url")
-    chosen, engine = _sql_backend(url, tmp_path / "blobs")
+    chosen, engine = _sql_backend(url, tmp_path / "blobs", template)
     if request.param == "postgresql":
         wipe(engine)
     yield chosen

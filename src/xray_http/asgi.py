@@ -9,7 +9,7 @@ from __future__ import annotations
 from litestar import Litestar
 
 from xray_http.app import create_app
-from xray_http.container import build_deps, make_container
+from xray_http.container import build_deps, make_container, prepare_database
 from xray_http.settings import load_settings
 
 
@@ -18,4 +18,6 @@ def create() -> Litestar:
     settings = load_settings()
     if not settings.password_hash:
         raise SystemExit("no password set: run `teddy-xray set-password` first")
-    return create_app(build_deps(make_container(settings)))
+    container = make_container(settings)
+    prepare_database(container)
+    return create_app(build_deps(container))

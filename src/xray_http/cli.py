@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from xray_http.settings import CONFIG_NAME, Settings, SettingsError, load_settings, write_setting
 
@@ -85,7 +86,9 @@ def serve(args: argparse.Namespace) -> None:
     settings = load_settings(data_dir=args.data_dir, default_public_url=public)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings = _ensure_password(settings)
-    deps = build_deps(make_container(settings))
+    container = make_container(settings)
+    _prepare(container)
+    deps = build_deps(container)
     app = create_app(deps)
     print(
         f"Teddy X-Ray serving on http://{args.host}:{args.port} "
@@ -112,6 +115,90 @@ def serve(args: argparse.Namespace) -> None:
     finally:
         if worker is not None:
             worker.stop()
+
+
+def _prepare(container: Any) -> None:
+    """Migrate the database (after a backup), or stop with the reason it is too new."""
+    from xray_http.container import prepare_database  # noqa: PLC0415
+    from xray_storage.sql.migrate import SchemaTooNewError  # noqa: PLC0415
+
+    try:
+        prepare_database(container)
+    except SchemaTooNewError as exc:
+        raise SystemExit(f"teddy-xray: {exc}") from None
+
+
+def migrate(args: argparse.Namespace) -> None:
+    """Upgrade the database to this code's schema, or print the SQL that would."""
+    from xray_http.container import make_container  # noqa: PLC0415
+    from xray_storage.sql import migrate as migrations  # noqa: PLC0415
+
+    settings = load_settings(data_dir=args.data_dir)
+    if args.sql:
+        print(migrations.offline_sql(settings.db_url, args.start), end="")
+        return
+    container = make_container(settings)
+    engine = container.storage.engine()
+    before = migrations.check(engine)
+    _prepare(container)
+    after = migrations.check(engine)
+    if before == after:
+        print(f"the database is current (schema {after})")
+    else:
+        print(f"upgraded the database from schema {before or 'empty'} to {after}")
+
+
+def backup(args: argparse.Namespace) -> None:
+    """Write a consistent online backup of the data dir (or only its blobs)."""
+    from xray_http.container import make_container  # noqa: PLC0415
+    from xray_storage import backup as backups  # noqa: PLC0415
+    from xray_storage.sql import migrate as migrations  # noqa: PLC0415
+
+    settings = load_settings(data_dir=args.data_dir)
+    sqlite = settings.db_url.startswith("sqlite")
+    try:
+        if args.blobs_only or not sqlite:
+            if not args.blobs_only:
+                raise SystemExit(
+                    "teddy-xray: the database is not SQLite: back it up with pg_dump and use "
+                    "`teddy-xray backup --blobs-only FILE` for the blobs (docs/operations.md)"
+                )
+            engine = make_container(settings).storage.engine()
+            report = backups.backup_blobs(
+                settings.data_dir, engine, args.file, version=migrations.code_version()
+            )
+        else:
+            db = Path(settings.db_url.removeprefix("sqlite:///"))
+            engine = make_container(settings).storage.engine()
+            report = backups.backup_sqlite(
+                settings.data_dir,
+                args.file,
+                db=db,
+                version=migrations.code_version(),
+                revision=migrations.check(engine),
+            )
+    except backups.BackupError as exc:
+        raise SystemExit(f"teddy-xray: {exc}") from None
+    print(
+        f"backup written to {report.path}: {report.size / 1e6:.1f} MB "
+        f"(database {report.database_bytes / 1e6:.1f} MB, {report.blobs} blobs "
+        f"{report.blob_bytes / 1e6:.1f} MB)"
+    )
+
+
+def restore(args: argparse.Namespace) -> None:
+    """Unpack a backup into a data dir (an empty one unless --force)."""
+    from xray_storage import backup as backups  # noqa: PLC0415
+
+    try:
+        manifest = backups.restore(args.file, args.data_dir, force=args.force)
+    except backups.BackupError as exc:
+        raise SystemExit(f"teddy-xray: {exc}") from None
+    print(
+        f"restored a backup of {manifest.get('created_at')} (teddy-xray "
+        f"{manifest.get('version')}) into {args.data_dir}; `teddy-xray serve --data-dir "
+        f"{args.data_dir}` upgrades it if it is older than this release"
+    )
 
 
 def work(args: argparse.Namespace) -> None:
@@ -169,7 +256,9 @@ def gc(args: argparse.Namespace) -> None:
     """Delete blobs that no row points at (left by a crash between file and row)."""
     from xray_http.container import make_container  # noqa: PLC0415
 
-    jobs = make_container(load_settings(data_dir=args.data_dir)).jobs()
+    container = make_container(load_settings(data_dir=args.data_dir))
+    _prepare(container)
+    jobs = container.jobs()
     print(f"removed {jobs.collect_garbage(args.min_age)} orphaned blob(s)")
 
 
@@ -178,6 +267,7 @@ def owners(args: argparse.Namespace) -> None:
     from xray_http.container import make_container  # noqa: PLC0415
 
     container = make_container(load_settings(data_dir=args.data_dir))
+    _prepare(container)
     for item in container.owners().listing():
         kind = "external" if item.external else "owner"
         print(
@@ -225,6 +315,30 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--min-age", type=float, default=60.0, help="seconds (spares in-flight writes)")
     data_dir(p)
     p.set_defaults(func=gc)
+
+    p = sub.add_parser("migrate", help="upgrade the database schema (serve does it on start)")
+    p.add_argument("--sql", action="store_true", help="print the SQL instead (for a DBA)")
+    p.add_argument(
+        "--start", default=None, help="with --sql: the revision the database is at (default: empty)"
+    )
+    data_dir(p)
+    p.set_defaults(func=migrate)
+
+    p = sub.add_parser("backup", help="write a consistent backup while the server runs")
+    p.add_argument("file", type=Path, help="the backup file to write (a tar)")
+    p.add_argument(
+        "--blobs-only",
+        action="store_true",
+        help="only the blob files (PostgreSQL: pg_dump the rest)",
+    )
+    data_dir(p)
+    p.set_defaults(func=backup)
+
+    p = sub.add_parser("restore", help="restore a backup into a data dir")
+    p.add_argument("file", type=Path)
+    p.add_argument("--data-dir", type=Path, required=True, help="where to restore (empty)")
+    p.add_argument("--force", action="store_true", help="replace a database that is there")
+    p.set_defaults(func=restore)
 
     p = sub.add_parser("owners", help="list confirmed x-rays by owner")
     data_dir(p)

@@ -9,7 +9,8 @@ operation by the factory the storage container provides. Tests override provider
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 from dependency_injector import containers, providers
@@ -27,9 +28,12 @@ from xray_core.qr.service import QRService
 from xray_core.qr.sheet import SheetKind, SheetLayout
 from xray_http.deps import AppDeps
 from xray_http.settings import Settings, secret_key
+from xray_storage.backup import snapshot_sqlite
 from xray_storage.blobs.filesystem import FilesystemBlobStore
 from xray_storage.memory import InMemoryBlobStore, InMemoryStore
-from xray_storage.sql import SqlModelUnitOfWorkFactory, create_db_engine, create_schema
+from xray_storage.sql import SqlModelUnitOfWorkFactory, create_db_engine
+from xray_storage.sql.blobs import SqlBlobStore
+from xray_storage.sql.migrate import MigrationReport, upgrade
 
 log = logging.getLogger("xray_http")
 ORPHAN_AGE_SECONDS = 300.0
@@ -38,9 +42,7 @@ ORPHAN_AGE_SECONDS = 300.0
 def _engine(settings: Settings) -> Engine:
     if settings.database_url == "":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_db_engine(settings.db_url)
-    create_schema(engine)
-    return engine
+    return create_db_engine(settings.db_url)
 
 
 class StorageContainer(containers.DeclarativeContainer):
@@ -56,8 +58,10 @@ class StorageContainer(containers.DeclarativeContainer):
     )
     blobs = providers.Selector(
         backend,
-        sql=providers.Singleton(
-            FilesystemBlobStore, providers.Callable(lambda s: s.blob_dir, settings)
+        sql=providers.Selector(
+            settings.provided.blob_store,
+            files=providers.Singleton(FilesystemBlobStore, settings.provided.blob_dir),
+            database=providers.Singleton(SqlBlobStore, engine),
         ),
         memory=providers.Singleton(InMemoryBlobStore),
     )
@@ -136,6 +140,43 @@ class Container(containers.DeclarativeContainer):
     owners = providers.Singleton(OwnerService, storage.uow, storage.blobs)
 
 
+def prepare_database(container: Container) -> MigrationReport | None:
+    """Bring the database to this code's schema; back a SQLite file up before any change.
+
+    Called at start-up (``serve``, the ASGI factory, the CLI tools), never by a provider.
+
+    Raises:
+        xray_storage.sql.migrate.SchemaTooNewError: the database is newer than this code.
+    """
+    settings: Settings = container.settings()
+    if settings.storage != "sql":
+        return None
+    engine: Engine = container.storage.engine()
+    sqlite_file = engine.url.database if engine.dialect.name == "sqlite" else None
+
+    def backup(revision: str | None) -> Path | None:
+        if not sqlite_file:
+            return None
+        folder = settings.data_dir / "backups"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = folder / f"xray-before-upgrade-from-{revision}-{stamp}.db"
+        snapshot_sqlite(Path(sqlite_file), target)
+        return target
+
+    report = upgrade(engine, before_change=backup)
+    if report.backup is not None:
+        log.warning("backed up the database before upgrading it: %s", report.backup)
+    if report.changed:
+        log.warning(
+            "upgraded the database schema from %s to %s (%s)",
+            report.before or "empty",
+            report.after,
+            ", ".join(report.applied),
+        )
+    return report
+
+
 def build_deps(container: Container) -> AppDeps:
     """Return the services of ``container`` as the HTTP layer wants them."""
     settings: Settings = container.settings()
@@ -161,6 +202,9 @@ def build_deps(container: Container) -> AppDeps:
             except Exception:
                 log.exception("QR batch %d failed", batch_id)
 
+    def migrate() -> None:
+        prepare_database(container)
+
     def dispose() -> None:
         if settings.storage == "sql":
             container.storage.engine().dispose()
@@ -176,7 +220,8 @@ def build_deps(container: Container) -> AppDeps:
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         login_failures_per_minute=settings.login_failures_per_minute,
         health=health,
-        on_startup=(collect_garbage, resume_batches),
+        # The schema first: an app built by any entry point upgrades its database on start.
+        on_startup=(migrate, collect_garbage, resume_batches),
         on_shutdown=(dispose,),
     )
 

@@ -47,6 +47,7 @@ class Settings:
     signed_url_seconds: int = 3600
     login_failures_per_minute: int = 10
     storage: str = "sql"
+    blob_store: str = "files"
     # Not a setting: what ``serve`` derives from its host and port when public_url is unset.
     default_public_url: str = field(default="http://localhost:8000", compare=False)
     config_file: Path | None = field(default=None, compare=False)
@@ -132,6 +133,8 @@ def _check(s: Settings) -> None:
         raise SettingsError("lease_seconds and token_ttl_minutes must be positive")
     if s.storage not in {"sql", "memory"}:
         raise SettingsError("storage must be 'sql' or 'memory'")
+    if s.blob_store not in {"files", "database"}:
+        raise SettingsError("blob_store must be 'files' or 'database'")
 
 
 def secret_key(settings: Settings) -> bytes:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, event, text
-from sqlmodel import SQLModel, create_engine
+from sqlalchemy import Engine, event
+from sqlmodel import create_engine
 
 from xray_storage.sql import tables  # noqa: F401  (registers the tables on the metadata)
 
@@ -46,16 +46,8 @@ def _sqlite_immediate(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-SCHEMA_LOCK = 0x7E_DD_1E  # any constant; names the advisory lock of schema creation
-
-
 def create_schema(engine: Engine) -> None:
-    """Create the tables that do not exist yet; safe when several processes start at once.
+    """Bring the schema to the newest revision (migrations; safe for concurrent starts)."""
+    from xray_storage.sql.migrate import upgrade  # noqa: PLC0415  (alembic only when needed)
 
-    On PostgreSQL concurrent ``CREATE TABLE`` can collide in the catalog, so creation holds
-    a transaction-level advisory lock; on SQLite the ``BEGIN IMMEDIATE`` does the same.
-    """
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
-        SQLModel.metadata.create_all(connection)
+    upgrade(engine)

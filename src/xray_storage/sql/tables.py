@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, LargeBinary
 from sqlmodel import Field, SQLModel
 
 
@@ -98,4 +98,25 @@ class BatchRow(SQLModel, table=True):
     progress: float = 0.0
     header: str
     pdf_key: str | None = None
+    created_at: datetime = _when()
+
+
+class SchemaHistoryRow(SQLModel, table=True):
+    """Which release applied a schema revision (written by ``migrate.upgrade``)."""
+
+    __tablename__ = "schema_history"
+
+    revision: str = Field(primary_key=True)
+    version: str
+    applied_at: datetime = _when()
+
+
+class BlobRow(SQLModel, table=True):
+    """A blob kept in the database instead of a file (``BLOB_STORE=database``)."""
+
+    __tablename__ = "blobs"
+
+    key: str = Field(primary_key=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    size: int
     created_at: datetime = _when()

@@ -1,0 +1,1 @@
+"""Alembic revisions (see docs/operations.md, "Upgrading")."""
