@@ -83,6 +83,11 @@ def head() -> str:
     return revision
 
 
+def revisions() -> tuple[str, ...]:
+    """Return every revision this code knows, oldest first."""
+    return _pending(None)
+
+
 def _pending(current: str | None) -> tuple[str, ...]:
     """Return the revisions from ``current`` (exclusive) to head, oldest first."""
     revisions = _script().iterate_revisions(head(), current)
