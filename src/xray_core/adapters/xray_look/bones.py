@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from xray_core.adapters.xray_look_body import BodyPlan, Limb, Points
-from xray_core.adapters.xray_look_shapes import Shell, Stroke, cross, skull, unit
+from xray_core.adapters.xray_look.body import BodyPlan, Limb, Points
+from xray_core.adapters.xray_look.shapes import Shell, Stroke, cross, skull, unit
 
 Rng = np.random.Generator
 

@@ -8,11 +8,11 @@ from io import BytesIO
 import numpy as np
 from PIL import Image, ImageOps
 
-from xray_core.adapters.xray_look_body import find_body
-from xray_core.adapters.xray_look_bones import Skeleton, build_skeleton, with_fracture
-from xray_core.adapters.xray_look_film import Look, develop
-from xray_core.adapters.xray_look_mask import distance_map, fallback_mask, segment_toy
-from xray_core.adapters.xray_look_raster import draw_bones
+from xray_core.adapters.xray_look.body import find_body
+from xray_core.adapters.xray_look.bones import Skeleton, build_skeleton, with_fracture
+from xray_core.adapters.xray_look.film import Look, develop
+from xray_core.adapters.xray_look.mask import distance_map, fallback_mask, segment_toy
+from xray_core.adapters.xray_look.raster import draw_bones
 from xray_core.errors import TooLargeError, UnsupportedMediaError
 from xray_core.generation.model import GenerationRequest
 
