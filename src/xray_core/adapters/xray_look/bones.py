@@ -13,6 +13,32 @@ Rng = np.random.Generator
 
 
 @dataclass(frozen=True, slots=True)
+class Build:
+    """How a skeleton style sizes its bones.
+
+    Attributes:
+        spacing: vertebra spacing, as a share of the trunk's radius.
+        ribs: the range the seed draws the most rib pairs from.
+        rib: rib thickness, as a share of the vertebra spacing.
+        bone: long-bone thickness, as a share of the trunk's radius.
+        digits: the range the seed draws the number of fingers and toes from.
+        phalanges: the bones of one finger, as (length, thickness) shares.
+    """
+
+    spacing: float
+    ribs: tuple[int, int]
+    rib: float
+    bone: float
+    digits: tuple[int, int]
+    phalanges: tuple[tuple[float, float], ...]
+
+
+ANATOMICAL = Build(0.12, (5, 10), 0.24, 0.16, (3, 6), ((0.45, 0.45), (0.3, 0.38), (0.22, 0.32)))
+# Round and chunky: fewer, fatter ribs and vertebrae, stubby three-part fingers.
+CARTOON = Build(0.2, (3, 5), 0.42, 0.26, (3, 4), ((0.55, 0.6), (0.4, 0.55)))
+
+
+@dataclass(frozen=True, slots=True)
 class Skeleton:
     """Everything to draw, in working-resolution pixels.
 
@@ -28,7 +54,7 @@ class Skeleton:
     breakable: tuple[tuple[int, ...], ...]
 
 
-def build_skeleton(plan: BodyPlan, rng: Rng) -> Skeleton:
+def build_skeleton(plan: BodyPlan, rng: Rng, build: Build = ANATOMICAL) -> Skeleton:
     """Fit bones into ``plan``; ``rng`` draws the seed's variations (ribs, joints, sizes)."""
     strokes: list[Stroke] = []
     shells: list[Shell] = []
@@ -42,16 +68,16 @@ def build_skeleton(plan: BodyPlan, rng: Rng) -> Skeleton:
     )
     strokes += skull_strokes
     shells += skull_shells
-    spacing = _spine(plan, rng, strokes)
+    spacing = _spine(plan, rng, strokes, build)
     first_rib = len(strokes)
-    shoulders = _ribs(plan, rng, strokes, spacing)
+    shoulders = _ribs(plan, rng, strokes, spacing, build)
     ribs = [(i,) for i in range(first_rib, len(strokes))]
     shells += _pelvis(plan, down)
-    bone = float(np.clip(0.16 * plan.trunk_radius * rng.uniform(0.8, 1.2), 1.0, None))
+    bone = float(np.clip(build.bone * plan.trunk_radius * rng.uniform(0.8, 1.2), 1.0, None))
     for limb in plan.limbs:
         if limb.kind == "ear":
             continue
-        groups = _limb(limb, bone, rng, strokes)
+        groups = _limb(limb, bone, rng, strokes, build)
         breakable += groups
         if limb.kind == "arm":
             near = shoulders[0] if cross(down, limb.path[0] - plan.spine[0]) < 0 else shoulders[1]
@@ -60,11 +86,11 @@ def build_skeleton(plan: BodyPlan, rng: Rng) -> Skeleton:
     return Skeleton(tuple(strokes), tuple(shells), tuple(breakable or ribs))
 
 
-def _spine(plan: BodyPlan, rng: Rng, strokes: list[Stroke]) -> float:
+def _spine(plan: BodyPlan, rng: Rng, strokes: list[Stroke], build: Build) -> float:
     """Stack vertebrae along the spine; return their spacing."""
     spine = plan.spine
     arc = _arc(spine)
-    spacing = float(np.clip(0.12 * plan.trunk_radius * rng.uniform(0.85, 1.15), 2.5, None))
+    spacing = float(np.clip(build.spacing * plan.trunk_radius * rng.uniform(0.85, 1.15), 2.5, None))
     strokes.append(Stroke(spine, np.full(len(spine), 0.16 * spacing), 0.25))
     count = max(2, int(arc[-1] / spacing))
     for k in range(count):
@@ -89,18 +115,20 @@ def _spine(plan: BodyPlan, rng: Rng, strokes: list[Stroke]) -> float:
     return spacing
 
 
-def _ribs(plan: BodyPlan, rng: Rng, strokes: list[Stroke], spacing: float) -> tuple[Points, Points]:
+def _ribs(
+    plan: BodyPlan, rng: Rng, strokes: list[Stroke], spacing: float, build: Build
+) -> tuple[Points, Points]:
     """Hang a seeded number of curved rib pairs off the chest; return the shoulder points."""
     spine = plan.spine
     arc = _arc(spine)
     top = 0.7 * spacing
     chest = (arc[-1] - top) * rng.uniform(0.5, 0.62)
     # Ribs need room between them, or a short chest becomes a coil spring.
-    count = int(np.clip(chest / (1.3 * spacing) + 1, 2, rng.integers(5, 10)))
+    count = int(np.clip(chest / (1.3 * spacing) + 1, 2, rng.integers(*build.ribs)))
     sweep = rng.uniform(1.5, 2.0)  # how far each rib curls back towards the middle
     drop = rng.uniform(0.45, 0.8)
     lift = rng.uniform(0.05, 0.25)
-    radius = float(np.clip(0.24 * spacing, 0.7, None))
+    radius = float(np.clip(build.rib * spacing, 0.7, None))
     theta = np.linspace(0.0, sweep, 12)
     for i in range(count):
         s = top + chest * i / max(count - 1, 1)
@@ -141,12 +169,14 @@ def _pelvis(plan: BodyPlan, down: Points) -> list[Shell]:
     return shells
 
 
-def _limb(limb: Limb, bone: float, rng: Rng, strokes: list[Stroke]) -> list[tuple[int, ...]]:
+def _limb(
+    limb: Limb, bone: float, rng: Rng, strokes: list[Stroke], build: Build
+) -> list[tuple[int, ...]]:
     """Draw a limb's long bones and digits; return the long bones as breakable groups."""
     path = limb.path
     arc = _arc(path)
     length = float(arc[-1])
-    radius = float(np.clip(bone, 1.0, 0.3 * limb.width))
+    radius = float(np.clip(bone, 1.0, 0.3 * limb.width * build.bone / ANATOMICAL.bone))
     hand = min(0.3 * length, 1.5 * limb.width)
     start, (end, _) = path[0], _along(path, arc, length - hand)
     joints = [start]
@@ -177,29 +207,32 @@ def _limb(limb: Limb, bone: float, rng: Rng, strokes: list[Stroke]) -> list[tupl
                 Stroke.line(a + 0.6 * side, b + 0.6 * side, 0.4 * radius, 0.8, knobs=True)
             )
         groups.append(tuple(range(first, len(strokes))))
-    _digits(path, arc, hand, radius, limb.width, rng, strokes)
+    _digits(path, arc, (hand, radius, limb.width), rng, strokes, build)
     return groups
 
 
 def _digits(
     path: Points,
     arc: Points,
-    hand: float,
-    radius: float,
-    width: float,
+    sizes: tuple[float, float, float],
     rng: Rng,
     strokes: list[Stroke],
+    build: Build,
 ) -> None:
-    """Fan out a seeded number of fingers or toes from the end of a limb."""
+    """Fan out a seeded number of fingers or toes from the end of a limb.
+
+    ``sizes`` are the hand's length, the limb bone's radius and the limb's half-width.
+    """
+    hand, radius, width = sizes
     base, along = _along(path, arc, arc[-1] - hand)
     across = np.array([-along[1], along[0]])
-    count = int(rng.integers(3, 6))
+    count = int(rng.integers(*build.digits))
     spread = rng.uniform(0.4, 0.8)
     for k in range(count):
         offset = k / (count - 1) - 0.5
         direction = unit(along + across * np.tan(spread * offset))
         point = base + across * offset * 0.9 * width
-        for size, thick in ((0.45, 0.45), (0.3, 0.38), (0.22, 0.32)):
+        for size, thick in build.phalanges:
             nxt = point + direction * size * hand
             strokes.append(
                 Stroke.line(point, nxt - direction * 0.3 * radius, thick * radius, 0.75, knobs=True)

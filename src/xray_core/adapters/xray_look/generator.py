@@ -9,10 +9,18 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from xray_core.adapters.xray_look.body import find_body
-from xray_core.adapters.xray_look.bones import Skeleton, build_skeleton, with_fracture
+from xray_core.adapters.xray_look.bones import (
+    ANATOMICAL,
+    CARTOON,
+    Skeleton,
+    build_skeleton,
+    with_fracture,
+)
 from xray_core.adapters.xray_look.film import Look, develop
+from xray_core.adapters.xray_look.label import LabelText, draw_label
 from xray_core.adapters.xray_look.mask import distance_map, fallback_mask, segment_toy
 from xray_core.adapters.xray_look.raster import draw_bones
+from xray_core.adapters.xray_look.styles import style_for
 from xray_core.errors import TooLargeError, UnsupportedMediaError
 from xray_core.generation.model import GenerationRequest
 
@@ -54,9 +62,10 @@ class SilhouetteXrayGenerator:
             # Draw the film at most MAX_FILM_SIDE wide, then scale up: a 12 MP phone photo
             # took 3 s and 600 MB at full size, for detail no screen shows.
             image.thumbnail((MAX_FILM_SIDE, MAX_FILM_SIDE), Image.Resampling.BOX)
+        style = style_for(request.option, request.seed)
         # Independent streams: a fracture must not change the ribs, the film or the grain.
         seeds = np.random.SeedSequence(request.seed % 2**64).spawn(3)
-        style, film, fracture = (np.random.default_rng(seed) for seed in seeds)
+        shapes, film, fracture = (np.random.default_rng(seed) for seed in seeds)
         width, height = image.size
         shrink = min(1.0, self._working_size / max(width, height))
         small_size = (max(1, round(width * shrink)), max(1, round(height * shrink)))
@@ -66,16 +75,27 @@ class SilhouetteXrayGenerator:
         if mask is None:
             mask = fallback_mask(small_size[1], small_size[0])
         plan = find_body(mask, np.asarray(small.convert("L"), dtype=np.float32) / 255.0)
-        skeleton = Skeleton((), (), ()) if plan is None else build_skeleton(plan, style)
+        build = CARTOON if style.bones == "cartoon" else ANATOMICAL
+        skeleton = Skeleton((), (), ()) if plan is None else build_skeleton(plan, shapes, build)
         if request.broken_bone:
             skeleton = with_fracture(skeleton, fracture)
         scale = (width / small_size[0], height / small_size[1])
         bones = draw_bones(skeleton.strokes, skeleton.shells, (height, width), scale)
         distance = distance_map(mask) if plan is None else plan.distance
-        pixels = develop(image, mask, distance, bones, Look.draw(film), film, faint=faint)
+        look = Look.draw(film, style.film)
+        pixels = develop(image, mask, distance, bones, look, film, faint=faint)
+        box = _framing(mask, style.zoom)
         film_image = Image.fromarray(pixels)
-        if film_image.size != size:
+        toy = Image.fromarray(mask)
+        if box != (0.0, 0.0, 1.0, 1.0):
+            film_image = film_image.resize(
+                size, Image.Resampling.BICUBIC, box=_scaled(box, width, height)
+            )
+            toy = toy.crop(_scaled(box, *small_size))
+        elif film_image.size != size:
             film_image = film_image.resize(size, Image.Resampling.BICUBIC)
+        text = LabelText(request.hospital_name, request.animal_name, request.taken_on, "R")
+        draw_label(film_image, text, np.asarray(toy, dtype=np.bool_), marker_left=True)
         out = BytesIO()
         film_image.save(out, format="PNG", compress_level=1)
         return out.getvalue()
@@ -98,3 +118,31 @@ def _decode(data: bytes) -> Image.Image:
         except Exception as exc:
             # Pillow fails on bad input with many exception types; all mean "not an image".
             raise UnsupportedMediaError("file is not a PNG, JPEG or WebP image") from exc
+
+
+def _framing(mask: np.ndarray, zoom: float) -> tuple[float, float, float, float]:
+    """Return the part of the picture to show, as shares (left, top, right, bottom).
+
+    Zooms in by up to ``zoom`` on the toy's middle, never cutting the toy off.
+    """
+    if zoom <= 1.0 or not mask.any():
+        return (0.0, 0.0, 1.0, 1.0)
+    height, width = mask.shape
+    rows, cols = np.nonzero(mask)
+    top, bottom = rows.min() / height, (rows.max() + 1) / height
+    left, right = cols.min() / width, (cols.max() + 1) / width
+    zoom = min(zoom, 1.0 / max(1.06 * (right - left), 1.06 * (bottom - top), 1e-3))
+    if zoom <= 1.01:
+        return (0.0, 0.0, 1.0, 1.0)
+    share = 1.0 / zoom
+    x = float(np.clip((left + right) / 2 - share / 2, 0.0, 1.0 - share))
+    y = float(np.clip((top + bottom) / 2 - share / 2, 0.0, 1.0 - share))
+    return (x, y, x + share, y + share)
+
+
+def _scaled(
+    box: tuple[float, float, float, float], width: int, height: int
+) -> tuple[int, int, int, int]:
+    """Return a box of shares as whole pixels of a ``width`` x ``height`` picture."""
+    left, top, right, bottom = box
+    return (round(left * width), round(top * height), round(right * width), round(bottom * height))
