@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 
 from xray_core.adapters.xray_look.body import BodyPlan, Limb, Points
-from xray_core.adapters.xray_look.shapes import Shell, Stroke, cross, skull, unit
+from xray_core.adapters.xray_look.kinds import GENERIC, Kind
+from xray_core.adapters.xray_look.pose import FRONT, Pose
+from xray_core.adapters.xray_look.shapes import Shell, Stroke, cross, profile_skull, skull, unit
 
 Rng = np.random.Generator
+Part = Literal["skull", "spine", "rib", "keel", "arm", "leg", "wing", "tail"]
+Role = Literal["arm", "leg", "ear", "tail", "hidden"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,43 +52,180 @@ class Skeleton:
         shells: ellipsoid bones (skull, pelvis) and holes (eye sockets).
         breakable: groups of stroke indices that form one long bone each (a fracture
             breaks every stroke of a group at the same place).
+        parts: for each stroke, the part of the body it belongs to.
     """
 
     strokes: tuple[Stroke, ...]
     shells: tuple[Shell, ...]
     breakable: tuple[tuple[int, ...], ...]
+    parts: tuple[Part, ...] = ()
 
 
-def build_skeleton(plan: BodyPlan, rng: Rng, build: Build = ANATOMICAL) -> Skeleton:
-    """Fit bones into ``plan``; ``rng`` draws the seed's variations (ribs, joints, sizes)."""
+def build_skeleton(
+    plan: BodyPlan,
+    rng: Rng,
+    build: Build = ANATOMICAL,
+    kind: Kind = GENERIC,
+    pose: Pose = FRONT,
+) -> Skeleton:
+    """Fit bones into ``plan``; ``rng`` draws the seed's variations (ribs, joints, sizes).
+
+    A side view gets a profile skull, ribs on the belly side only, a side-on pelvis and the
+    near pair of limbs; tails get a chain of vertebrae, ears soft cartilage, a bird's arms
+    wing bones and its chest a keel.
+    """
     strokes: list[Stroke] = []
     shells: list[Shell] = []
+    parts: list[Part] = []
     breakable: list[tuple[int, ...]] = []
+
+    def mark(part: Part) -> None:
+        parts.extend([part] * (len(strokes) - len(parts)))
+
     down = unit(plan.spine[-1] - plan.spine[0])
+    side_view = pose.view == "side"
     bow = np.sin(np.linspace(0.0, np.pi, len(plan.spine))) * rng.uniform(-0.12, 0.12)
     sideways = np.array([-down[1], down[0]]) * plan.trunk_radius
     plan = replace(plan, spine=plan.spine + np.outer(bow, sideways))
-    skull_strokes, skull_shells = skull(
-        plan.head, plan.head_radius, down, rng, plan.eyes, plan.eye_radius
-    )
-    strokes += skull_strokes
-    shells += skull_shells
+    forward = _forward(down, pose.facing or 1)
+    if side_view:
+        reach = _reach(plan, plan.head, forward)
+        head = profile_skull(plan.head, plan.head_radius, down, forward, reach, rng, kind)
+    else:
+        head = skull(plan.head, plan.head_radius, down, rng, plan.eyes, plan.eye_radius, kind)
+    strokes += head[0]
+    shells += head[1]
+    mark("skull")
     spacing = _spine(plan, rng, strokes, build)
+    mark("spine")
     first_rib = len(strokes)
-    shoulders = _ribs(plan, rng, strokes, spacing, build)
+    belly = (1.0 if cross(down, forward) > 0 else -1.0,) if side_view else (-1.0, 1.0)
+    shoulders = _ribs(plan, rng, strokes, spacing, build, belly)
+    mark("rib")
     ribs = [(i,) for i in range(first_rib, len(strokes))]
-    shells += _pelvis(plan, down)
-    bone = float(np.clip(build.bone * plan.trunk_radius * rng.uniform(0.8, 1.2), 1.0, None))
+    if kind.beak:
+        _keel(plan, spacing, strokes, forward if side_view else None)
+        mark("keel")
+    shells += _side_pelvis(plan, down, forward) if side_view else _pelvis(plan, down)
+    bone = kind.bone * build.bone * plan.trunk_radius * rng.uniform(0.8, 1.2)
+    bone = float(np.clip(bone, 1.0, None))
+    roles = _roles(plan, pose, down)
+    for limb, role in zip(plan.limbs, roles, strict=True):
+        if role == "ear":
+            shells.append(_cartilage(limb))
+        elif role == "tail":
+            _tail(limb, spacing, strokes, build)
+            mark("tail")
+        elif role != "hidden":
+            wing = kind.wings and role == "arm"
+            groups = _limb(limb, bone, rng, strokes, build, wing=wing)
+            breakable += groups
+            if role == "arm":
+                near = (
+                    shoulders[0] if cross(down, limb.path[0] - plan.spine[0]) < 0 else shoulders[1]
+                )
+                strokes.append(Stroke.line(near, limb.path[0], 0.3 * spacing, 0.45, knobs=True))
+            mark("wing" if wing else role)
+    # Without limbs a rib breaks instead.
+    return Skeleton(tuple(strokes), tuple(shells), tuple(breakable or ribs), tuple(parts))
+
+
+def _forward(down: Points, facing: int) -> Points:
+    """Return the direction across the body that points the way the toy faces."""
+    across = np.array([-down[1], down[0]])
+    return across if across[0] * facing >= 0 else -across
+
+
+def _reach(plan: BodyPlan, start: Points, direction: Points) -> float:
+    """Return how far the silhouette goes on from ``start`` along ``direction``."""
+    h, w = plan.distance.shape
+    step = 0.0
+    while True:
+        x, y = start + direction * (step + 1.0)
+        if not (0 <= x < w and 0 <= y < h) or plan.distance[int(y), int(x)] < 1.0:
+            return step
+        step += 1.0
+
+
+def _roles(plan: BodyPlan, pose: Pose, down: Points) -> list[Role]:
+    """Tell each limb's role: arm, leg, ear, tail, or hidden (a side view's far limbs)."""
+    roles: list[Role] = []
+    widths = [limb.width for limb in plan.limbs if limb.kind != "ear"]
+    typical = float(np.median(widths)) if widths else 1.0
+    forward = _forward(down, pose.facing or 1)
     for limb in plan.limbs:
         if limb.kind == "ear":
+            roles.append("ear")
             continue
-        groups = _limb(limb, bone, rng, strokes, build)
-        breakable += groups
-        if limb.kind == "arm":
-            near = shoulders[0] if cross(down, limb.path[0] - plan.spine[0]) < 0 else shoulders[1]
-            strokes.append(Stroke.line(near, limb.path[0], 0.3 * spacing, 0.45, knobs=True))
-    # Without limbs a rib breaks instead.
-    return Skeleton(tuple(strokes), tuple(shells), tuple(breakable or ribs))
+        root, tip = limb.path[0], limb.path[-1]
+        heading = unit(tip - root)
+        behind = float(np.dot(root - plan.spine[-1], forward)) < 0.3 * plan.trunk_radius
+        low = float(np.dot(root - plan.spine[0], down)) > 0.45 * _arc(plan.spine)[-1]
+        if pose.view == "side" and behind and low and float(np.dot(heading, forward)) < -0.3:
+            # Out of the lower back and pointing backwards: a tail, whatever its width.
+            roles.append("tail")
+        elif (
+            limb.kind == "leg"
+            and limb.width < 0.55 * typical
+            and float(np.dot(heading, down)) < 0.8
+        ):
+            # Thin and not pointing down: a tail seen from the front.
+            roles.append("tail")
+        else:
+            roles.append(limb.kind)
+    if pose.view == "side":
+        # Only the near pair shows: the longest arm and the longest leg (limbs come longest
+        # first); the far pair hides behind the body.
+        for wanted in ("arm", "leg"):
+            seen = False
+            for i, role in enumerate(roles):
+                if role == wanted:
+                    roles[i] = "hidden" if seen else role
+                    seen = True
+    return roles
+
+
+def _cartilage(limb: Limb) -> Shell:
+    """Return an ear's soft cartilage: a faint, solid, rounded leaf along the ear."""
+    root, tip = limb.path[0], limb.path[-1]
+    along = tip - root
+    length = float(np.hypot(*along))
+    centre = root + along * 0.55
+    angle = float(np.arctan2(along[1], along[0]))
+    return Shell(centre, (0.45 * length, 0.6 * limb.width), angle, 1.0, 0.16)
+
+
+def _tail(limb: Limb, spacing: float, strokes: list[Stroke], build: Build) -> None:
+    """Draw a chain of tail vertebrae, getting smaller towards the tip."""
+    path = limb.path
+    arc = _arc(path)
+    length = float(arc[-1])
+    size = float(np.clip(0.9 * spacing, 1.5, 0.45 * limb.width))
+    s = 0.0
+    while s < 0.92 * length:
+        share = 1.0 - 0.65 * s / max(length, 1.0)
+        piece = size * share
+        centre, along = _along(path, arc, s + 0.5 * piece)
+        half = along * 0.38 * piece
+        solid = build is not ANATOMICAL
+        strokes.append(Stroke.line(centre - half, centre + half, 0.3 * piece, 0.75, solid=solid))
+        s += 1.05 * piece
+
+
+def _keel(plan: BodyPlan, spacing: float, strokes: list[Stroke], forward: Points | None) -> None:
+    """Draw a bird's keel: a blade down the chest (front view) or along the breast (side)."""
+    spine = plan.spine
+    arc = _arc(spine)
+    points = []
+    for t in np.linspace(0.1, 0.6, 8):
+        centre, _ = _along(spine, arc, t * arc[-1])
+        width = float(np.interp(t * arc[-1], arc, plan.spine_widths))
+        if forward is None:
+            points.append(centre)
+        else:
+            points.append(centre + forward * width * (0.45 + 0.35 * np.sin(np.pi * t)))
+    radii = np.linspace(0.5, 0.25, 8) * spacing
+    strokes.append(Stroke(np.stack(points), radii, 0.5))
 
 
 def _spine(plan: BodyPlan, rng: Rng, strokes: list[Stroke], build: Build) -> float:
@@ -116,7 +258,12 @@ def _spine(plan: BodyPlan, rng: Rng, strokes: list[Stroke], build: Build) -> flo
 
 
 def _ribs(
-    plan: BodyPlan, rng: Rng, strokes: list[Stroke], spacing: float, build: Build
+    plan: BodyPlan,
+    rng: Rng,
+    strokes: list[Stroke],
+    spacing: float,
+    build: Build,
+    sides: tuple[float, ...] = (-1.0, 1.0),
 ) -> tuple[Points, Points]:
     """Hang a seeded number of curved rib pairs off the chest; return the shoulder points."""
     spine = plan.spine
@@ -138,7 +285,7 @@ def _ribs(
         reach = 0.85 * width * (0.72 + 0.28 * np.sin(np.pi * (i + 0.5) / count))
         # In a short, wide trunk (an owl) the ribs must not hang down past the hips.
         tall = min(reach, 0.6 * arc[-1])
-        for side in (-1.0, 1.0):
+        for side in sides:
             rib = (
                 centre
                 + np.outer(np.sin(theta), normal * side * reach)
@@ -169,10 +316,24 @@ def _pelvis(plan: BodyPlan, down: Points) -> list[Shell]:
     return shells
 
 
+def _side_pelvis(plan: BodyPlan, down: Points, forward: Points) -> list[Shell]:
+    """A pelvis seen from the side: the hip blade tilted back and the ring of the hip joint."""
+    end = plan.spine[-1]
+    width = min(float(plan.spine_widths[-1]) + 0.2 * plan.trunk_radius, plan.trunk_radius)
+    angle = float(np.arctan2(down[1], down[0]))
+    tilt = 0.5 if cross(down, forward) > 0 else -0.5
+    blade = end - down * 0.1 * width + forward * 0.1 * width
+    ring = end + down * 0.3 * width + forward * 0.15 * width
+    return [
+        Shell(blade, (0.5 * width, 0.26 * width), angle + tilt, 0.3, 0.6),
+        Shell(ring, (0.18 * width, 0.15 * width), angle, 0.35, 0.5),
+    ]
+
+
 def _limb(
-    limb: Limb, bone: float, rng: Rng, strokes: list[Stroke], build: Build
+    limb: Limb, bone: float, rng: Rng, strokes: list[Stroke], build: Build, *, wing: bool = False
 ) -> list[tuple[int, ...]]:
-    """Draw a limb's long bones and digits; return the long bones as breakable groups."""
+    """Draw a limb's long bones and digits (a wing's long, thin ones); return the long bones."""
     path = limb.path
     arc = _arc(path)
     length = float(arc[-1])
@@ -207,7 +368,10 @@ def _limb(
                 Stroke.line(a + 0.6 * side, b + 0.6 * side, 0.4 * radius, 0.8, knobs=True)
             )
         groups.append(tuple(range(first, len(strokes))))
-    _digits(path, arc, (hand, radius, limb.width), rng, strokes, build)
+    if wing:
+        _wing_tip(path, arc, hand, radius, strokes)
+    else:
+        _digits(path, arc, (hand, radius, limb.width), rng, strokes, build)
     return groups
 
 
@@ -238,6 +402,20 @@ def _digits(
                 Stroke.line(point, nxt - direction * 0.3 * radius, thick * radius, 0.75, knobs=True)
             )
             point = nxt
+
+
+def _wing_tip(path: Points, arc: Points, hand: float, radius: float, strokes: list[Stroke]) -> None:
+    """Draw a wing's hand: two long, thin fused finger bones running out to the tip."""
+    base, along = _along(path, arc, arc[-1] - hand)
+    across = np.array([-along[1], along[0]])
+    tip = path[-1]
+    for offset, thick in ((-0.3, 0.5), (0.3, 0.35)):
+        start = base + across * offset * radius
+        strokes.append(
+            Stroke.line(
+                start, tip + across * offset * 0.5 * radius, thick * radius, 0.8, knobs=True
+            )
+        )
 
 
 def _along(path: Points, arc: Points, s: float) -> tuple[Points, Points]:
@@ -318,9 +496,36 @@ def with_fracture(skeleton: Skeleton, rng: Rng) -> Skeleton:
         extra.append(Stroke.line(chip, splinter, 0.18 * thick, 0.7, solid=True))
     # Swollen soft tissue around the break: a faint haze that draws the eye.
     swelling = Shell(centre, (3.0 * thick, 3.0 * thick), 0.0, 1.0, 0.15)
-    return Skeleton(tuple(strokes + extra), (*skeleton.shells, swelling), skeleton.breakable)
+    return Skeleton(
+        tuple(strokes + extra), (*skeleton.shells, swelling), skeleton.breakable, skeleton.parts
+    )
 
 
 def _arc(points: Points) -> Points:
     """Return the arc length of a polyline at each of its points."""
     return np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+
+
+def turned_back(skeleton: Skeleton, quarter: int, shape: tuple[int, int]) -> Skeleton:
+    """Return a skeleton fitted into ``np.rot90(mask, quarter)`` in the mask's own frame.
+
+    Args:
+        skeleton: the skeleton in the turned frame.
+        quarter: 1 (the mask was turned anticlockwise) or -1 (clockwise).
+        shape: the (height, width) of the mask before turning.
+    """
+    height, width = shape
+
+    def place(points: Points) -> Points:
+        x, y = points[..., 0], points[..., 1]
+        if quarter == 1:
+            return np.stack([width - 1 - y, x], axis=-1)
+        return np.stack([y, height - 1 - x], axis=-1)
+
+    turn = np.pi / 2 if quarter == 1 else -np.pi / 2
+    strokes = tuple(replace(stroke, points=place(stroke.points)) for stroke in skeleton.strokes)
+    shells = tuple(
+        replace(shell, centre=place(shell.centre), angle=shell.angle + turn)
+        for shell in skeleton.shells
+    )
+    return Skeleton(strokes, shells, skeleton.breakable, skeleton.parts)

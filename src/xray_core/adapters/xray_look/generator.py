@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from io import BytesIO
+from typing import Literal
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -14,11 +15,14 @@ from xray_core.adapters.xray_look.bones import (
     CARTOON,
     Skeleton,
     build_skeleton,
+    turned_back,
     with_fracture,
 )
 from xray_core.adapters.xray_look.film import Look, develop
+from xray_core.adapters.xray_look.kinds import kind_of
 from xray_core.adapters.xray_look.label import LabelText, draw_label
 from xray_core.adapters.xray_look.mask import distance_map, fallback_mask, segment_toy
+from xray_core.adapters.xray_look.pose import FRONT, recognise_pose
 from xray_core.adapters.xray_look.raster import draw_bones
 from xray_core.adapters.xray_look.styles import style_for
 from xray_core.errors import TooLargeError, UnsupportedMediaError
@@ -74,9 +78,28 @@ class SilhouetteXrayGenerator:
         faint = mask is None
         if mask is None:
             mask = fallback_mask(small_size[1], small_size[0])
-        plan = find_body(mask, np.asarray(small.convert("L"), dtype=np.float32) / 255.0)
+        luminance = np.asarray(small.convert("L"), dtype=np.float32) / 255.0
+        pose = FRONT if faint else recognise_pose(mask)
         build = CARTOON if style.bones == "cartoon" else ANATOMICAL
-        skeleton = Skeleton((), (), ()) if plan is None else build_skeleton(plan, shapes, build)
+        kind = kind_of(request.animal_type)
+        if pose.view == "lying":
+            # Turn the toy upright (head at the top), fit a front view, turn the bones back.
+            quarter = 1 if pose.facing > 0 else -1
+            turned = np.ascontiguousarray(np.rot90(mask, quarter))
+            plan = find_body(turned, np.ascontiguousarray(np.rot90(luminance, quarter)))
+            skeleton = (
+                Skeleton((), (), ())
+                if plan is None
+                else turned_back(build_skeleton(plan, shapes, build, kind), quarter, mask.shape)
+            )
+            plan = None
+        else:
+            plan = find_body(mask, luminance)
+            skeleton = (
+                Skeleton((), (), ())
+                if plan is None
+                else build_skeleton(plan, shapes, build, kind, pose)
+            )
         if request.broken_bone:
             skeleton = with_fracture(skeleton, fracture)
         scale = (width / small_size[0], height / small_size[1])
@@ -94,7 +117,9 @@ class SilhouetteXrayGenerator:
             toy = toy.crop(_scaled(box, *small_size))
         elif film_image.size != size:
             film_image = film_image.resize(size, Image.Resampling.BICUBIC)
-        text = LabelText(request.hospital_name, request.animal_name, request.taken_on, "R")
+        # A side view shows the near side; the marker names the far one, nearest the film.
+        marker: Literal["R", "L"] = "L" if pose.view == "side" and pose.facing > 0 else "R"
+        text = LabelText(request.hospital_name, request.animal_name, request.taken_on, marker)
         draw_label(film_image, text, np.asarray(toy, dtype=np.bool_), marker_left=True)
         out = BytesIO()
         film_image.save(out, format="PNG", compress_level=1)

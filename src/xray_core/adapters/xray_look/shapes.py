@@ -1,4 +1,4 @@
-"""Bone shapes (tubes and ellipsoids) and the skull made of them."""
+"""Bone shapes (tubes and ellipsoids) and the skulls (front and profile) made of them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+
+from xray_core.adapters.xray_look.kinds import GENERIC, Kind
 
 Points = npt.NDArray[np.float64]
 
@@ -88,27 +90,32 @@ def skull(
     rng: np.random.Generator,
     eyes: Points | None = None,
     eye_radius: float = 0.0,
+    kind: Kind = GENERIC,
 ) -> tuple[list[Stroke], list[Shell]]:
-    """Return a friendly skull filling a head disc: cranium, eye sockets, nose, jaw and teeth.
+    """Return a friendly skull seen from the front: cranium, soft eye rings, snout, jaw.
+
+    Friendly for small children: no teeth, no dark empty sockets, only soft round shapes.
 
     Args:
         centre: the head disc's centre.
         radius: the head disc's radius.
         down: direction from the head towards the body.
-        rng: draws the seed's variations (proportions, number of teeth).
-        eyes: (2, 2) centres of the toy's own eyes, to put the eye sockets around them.
+        rng: draws the seed's variations (proportions).
+        eyes: (2, 2) centres of the toy's own eyes, to put the eye rings around them.
         eye_radius: the toy's eyes' radius.
+        kind: the animal's anatomy (snout or beak, skull shape).
     """
     if radius < 6.0:
         return [], []
     side = np.array([-down[1], down[0]])
     angle = float(np.arctan2(side[1], side[0]))
-    wide, tall = rng.uniform(0.74, 0.84), rng.uniform(0.7, 0.8)
+    wide = kind.skull[0] * rng.uniform(0.95, 1.05)
+    tall = kind.skull[1] * rng.uniform(0.95, 1.05)
     eye_gap, eye_size = rng.uniform(0.3, 0.38), rng.uniform(0.17, 0.23)
     sockets = [centre + side * sign * eye_gap * radius + down * 0.02 * radius for sign in (-1, 1)]
     face = centre
     if eyes is not None:
-        # The sockets go around the toy's eyes, and the face follows them (within reason).
+        # The rings go around the toy's eyes, and the face follows them (within reason).
         shift = (eyes[0] + eyes[1]) / 2 - (centre + down * 0.02 * radius)
         face = centre + shift * min(1.0, 0.3 * radius / max(float(np.hypot(*shift)), 1e-9))
         sockets = [eyes[0], eyes[1]]
@@ -121,19 +128,94 @@ def skull(
         Shell(centre - down * 0.06 * radius, (wide * radius, tall * radius), angle, 0.14, 0.6)
     ]
     for eye in sockets:
-        shells.append(Shell(eye, (eye_size * radius, eye_size * radius * 0.9), angle, 0.3, 0.5))
-        shells.append(Shell(eye, (eye_size * radius * 0.85,) * 2, angle, 1.0, -0.35))
+        shells.append(Shell(eye, (eye_size * radius, eye_size * radius * 0.95), angle, 0.3, 0.4))
     thin = 0.03 * radius
-    strokes = [
-        Stroke(np.stack([at(-0.07, 0.2), at(0, 0.33), at(0.07, 0.2)]), np.full(3, thin), 0.5),
-    ]
-    jaw = np.linspace(0.15 * np.pi, 0.85 * np.pi, 12)
-    jaw_points = np.stack([at(0.48 * np.cos(a), 0.28 + 0.36 * np.sin(a)) for a in jaw[::-1]])
-    strokes.append(
-        Stroke(jaw_points, np.full(len(jaw), 1.6 * thin), 0.55, knob_start=True, knob_end=True)
+    strokes: list[Stroke] = []
+    if kind.beak:
+        length = 0.2 + 0.3 * kind.snout
+        beak = np.stack([at(-0.13, 0.2), at(0, 0.2 + length), at(0.13, 0.2), at(-0.13, 0.2)])
+        strokes.append(Stroke(beak, np.full(4, 1.4 * thin), 0.55, knob_start=False))
+        shells.append(
+            Shell(
+                at(0, 0.2 + 0.4 * length), (0.08 * radius, 0.3 * length * radius), angle, 1.0, 0.25
+            )
+        )
+        return strokes, shells
+    muzzle = 0.12 + 0.22 * kind.snout
+    shells.append(
+        Shell(
+            at(0, 0.22 + 0.5 * muzzle),
+            (kind.snout_width * radius, muzzle * radius),
+            angle,
+            0.28,
+            0.3,
+        )
     )
-    teeth = int(rng.integers(6, 10))
-    for x in np.linspace(-0.26, 0.26, teeth):
-        top = 0.44 + 0.35 * x * x
-        strokes.append(Stroke.line(at(x, top), at(x, top + 0.08), 0.9 * thin, 0.6, solid=True))
+    strokes.append(
+        Stroke(np.stack([at(-0.07, 0.2), at(0, 0.3), at(0.07, 0.2)]), np.full(3, 1.3 * thin), 0.5)
+    )
+    jaw = np.linspace(0.2 * np.pi, 0.8 * np.pi, 12)
+    low = 0.3 + muzzle
+    jaw_points = np.stack([at(0.42 * np.cos(a), low + 0.2 * np.sin(a)) for a in jaw[::-1]])
+    strokes.append(
+        Stroke(jaw_points, np.full(len(jaw), 1.6 * thin), 0.45, knob_start=True, knob_end=True)
+    )
+    return strokes, shells
+
+
+def profile_skull(
+    centre: Points,
+    radius: float,
+    down: Points,
+    forward: Points,
+    reach: float,
+    rng: np.random.Generator,
+    kind: Kind = GENERIC,
+) -> tuple[list[Stroke], list[Shell]]:
+    """Return a friendly skull seen from the side: cranium, snout or beak, one eye ring, jaw.
+
+    Args:
+        centre: the head disc's centre.
+        radius: the head disc's radius.
+        down: direction from the head towards the body.
+        forward: the direction the face points in.
+        reach: how far (pixels) the silhouette goes on from the centre towards ``forward``.
+        rng: draws the seed's variations (proportions).
+        kind: the animal's anatomy.
+    """
+    if radius < 6.0:
+        return [], []
+    up = -down
+    # Down, but at right angles to the face's direction.
+    down = unit(down - forward * float(np.dot(down, forward)))
+    if np.dot(down, up) > 0:
+        down = -down
+    angle = float(np.arctan2(forward[1], forward[0]))
+    wide, tall = kind.skull[0] * rng.uniform(0.95, 1.05), kind.skull[1] * rng.uniform(0.95, 1.05)
+    back = centre - forward * 0.1 * radius
+    shells = [Shell(back, (wide * radius, tall * radius), angle, 0.14, 0.6)]
+    snout = float(
+        np.clip(kind.snout * radius, 0.15 * radius, max(reach - 0.55 * radius, 0.15 * radius))
+    )
+    base = centre + forward * 0.45 * radius + down * 0.18 * radius
+    tip = base + forward * snout
+    eye = centre + forward * 0.3 * radius - down * 0.12 * radius
+    shells.append(Shell(eye, (0.19 * radius, 0.17 * radius), angle, 0.3, 0.4))
+    thin = 0.03 * radius
+    if kind.beak:
+        points = np.stack([base + t * (tip - base) for t in np.linspace(0, 1, 8)])
+        radii = np.linspace(0.2 * radius, 0.04 * radius, 8)
+        return [Stroke(points, radii, 0.55, solid=True)], shells
+    middle = (base + tip) / 2
+    shells.append(
+        Shell(middle, (0.5 * snout + 0.2 * radius, kind.snout_width * radius), angle, 0.28, 0.45)
+    )
+    jaw = np.stack(
+        [
+            centre + down * 0.45 * radius - forward * 0.15 * radius,
+            centre + down * 0.5 * radius + forward * 0.35 * radius,
+            tip + down * 0.22 * radius - forward * 0.15 * radius,
+        ]
+    )
+    strokes = [Stroke(jaw, np.full(3, 1.6 * thin), 0.45, knob_start=True)]
     return strokes, shells
