@@ -200,7 +200,7 @@ def _tail(limb: Limb, spacing: float, strokes: list[Stroke], build: Build) -> No
     path = limb.path
     arc = _arc(path)
     length = float(arc[-1])
-    size = float(np.clip(0.9 * spacing, 1.5, 0.45 * limb.width))
+    size = float(np.clip(1.1 * limb.width, 2.0, 2.5 * spacing))
     s = 0.0
     while s < 0.92 * length:
         share = 1.0 - 0.65 * s / max(length, 1.0)
