@@ -206,10 +206,10 @@ def _tail(limb: Limb, spacing: float, strokes: list[Stroke], build: Build) -> No
         share = 1.0 - 0.65 * s / max(length, 1.0)
         piece = size * share
         centre, along = _along(path, arc, s + 0.5 * piece)
-        half = along * 0.38 * piece
+        half = along * 0.32 * piece
         solid = build is not ANATOMICAL
         strokes.append(Stroke.line(centre - half, centre + half, 0.3 * piece, 0.75, solid=solid))
-        s += 1.05 * piece
+        s += 1.3 * piece
 
 
 def _keel(plan: BodyPlan, spacing: float, strokes: list[Stroke], forward: Points | None) -> None:

@@ -107,7 +107,11 @@ class Look:
             glow=rng.uniform(0.012, 0.025),
             rim=rng.uniform(2.0, 4.0),
             exposure=rng.uniform(0.9, 1.1),
-            tint=(r + rng.uniform(-0.03, 0.03), g + rng.uniform(-0.02, 0.02), b),
+            tint=(
+                min(1.0, r + rng.uniform(-0.03, 0.03)),
+                min(1.0, g + rng.uniform(-0.02, 0.02)),
+                b,
+            ),
             grain=rng.uniform(*film.grain),
             vignette=rng.uniform(*film.vignette),
         )

@@ -141,16 +141,21 @@ def skull(
             )
         )
         return strokes, shells
-    muzzle = 0.12 + 0.22 * kind.snout
+    muzzle = 0.1 + 0.3 * kind.snout
     shells.append(
         Shell(
             at(0, 0.22 + 0.5 * muzzle),
             (kind.snout_width * radius, muzzle * radius),
             angle,
             0.28,
-            0.3,
+            0.3 + 0.2 * kind.snout,
         )
     )
+    if kind.snout > 0.5:
+        # A long snout seen from the front: the nose bones run down between the eyes.
+        for x in (-0.06, 0.06):
+            bridge = np.stack([at(x, -0.05), at(x * 1.3, 0.2 + muzzle)])
+            strokes.append(Stroke(bridge, np.array([1.3 * thin, 1.0 * thin]), 0.4))
     strokes.append(
         Stroke(np.stack([at(-0.07, 0.2), at(0, 0.3), at(0.07, 0.2)]), np.full(3, 1.3 * thin), 0.5)
     )
