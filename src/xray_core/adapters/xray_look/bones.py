@@ -67,12 +67,16 @@ def build_skeleton(
     build: Build = ANATOMICAL,
     kind: Kind = GENERIC,
     pose: Pose = FRONT,
+    facing: tuple[Points, Points] | None = None,
 ) -> Skeleton:
     """Fit bones into ``plan``; ``rng`` draws the seed's variations (ribs, joints, sizes).
 
     A side view gets a profile skull, ribs on the belly side only, a side-on pelvis and the
     near pair of limbs; tails get a chain of vertebrae, ears soft cartilage, a bird's arms
     wing bones and its chest a keel.
+
+    ``facing`` gives a side view's (forward, belly) directions when they are not across the
+    spine (a standing four-legged toy, turned upright: its face points along the spine).
     """
     strokes: list[Stroke] = []
     shells: list[Shell] = []
@@ -88,28 +92,27 @@ def build_skeleton(
     sideways = np.array([-down[1], down[0]]) * plan.trunk_radius
     plan = replace(plan, spine=plan.spine + np.outer(bow, sideways))
     forward = _forward(down, pose.facing or 1)
-    if side_view:
-        reach = _reach(plan, plan.head, forward)
-        head = profile_skull(plan.head, plan.head_radius, down, forward, reach, rng, kind)
-    else:
-        head = skull(plan.head, plan.head_radius, down, rng, plan.eyes, plan.eye_radius, kind)
+    belly_way = forward
+    if facing is not None:
+        forward, belly_way = facing
+    head = _head(plan, rng, kind, down, forward if side_view else None)
     strokes += head[0]
     shells += head[1]
     mark("skull")
     spacing = _spine(plan, rng, strokes, build)
     mark("spine")
     first_rib = len(strokes)
-    belly = (1.0 if cross(down, forward) > 0 else -1.0,) if side_view else (-1.0, 1.0)
+    belly = (1.0 if cross(down, belly_way) > 0 else -1.0,) if side_view else (-1.0, 1.0)
     shoulders = _ribs(plan, rng, strokes, spacing, build, belly)
     mark("rib")
     ribs = [(i,) for i in range(first_rib, len(strokes))]
     if kind.beak:
-        _keel(plan, spacing, strokes, forward if side_view else None)
+        _keel(plan, spacing, strokes, belly_way if side_view else None)
         mark("keel")
-    shells += _side_pelvis(plan, down, forward) if side_view else _pelvis(plan, down)
+    shells += _side_pelvis(plan, down, belly_way) if side_view else _pelvis(plan, down)
     bone = kind.bone * build.bone * plan.trunk_radius * rng.uniform(0.8, 1.2)
     bone = float(np.clip(bone, 1.0, None))
-    roles = _roles(plan, pose, down)
+    roles = _roles(plan, pose, down, forward)
     for limb, role in zip(plan.limbs, roles, strict=True):
         if role == "ear":
             shells.append(_cartilage(limb))
@@ -130,6 +133,16 @@ def build_skeleton(
     return Skeleton(tuple(strokes), tuple(shells), tuple(breakable or ribs), tuple(parts))
 
 
+def _head(
+    plan: BodyPlan, rng: Rng, kind: Kind, down: Points, forward: Points | None
+) -> tuple[list[Stroke], list[Shell]]:
+    """Return the skull: in profile facing ``forward``, or from the front if that is None."""
+    if forward is None:
+        return skull(plan.head, plan.head_radius, down, rng, plan.eyes, plan.eye_radius, kind)
+    reach = _reach(plan, plan.head, forward)
+    return profile_skull(plan.head, plan.head_radius, down, forward, reach, rng, kind)
+
+
 def _forward(down: Points, facing: int) -> Points:
     """Return the direction across the body that points the way the toy faces."""
     across = np.array([-down[1], down[0]])
@@ -147,12 +160,11 @@ def _reach(plan: BodyPlan, start: Points, direction: Points) -> float:
         step += 1.0
 
 
-def _roles(plan: BodyPlan, pose: Pose, down: Points) -> list[Role]:
+def _roles(plan: BodyPlan, pose: Pose, down: Points, forward: Points) -> list[Role]:
     """Tell each limb's role: arm, leg, ear, tail, or hidden (a side view's far limbs)."""
     roles: list[Role] = []
     widths = [limb.width for limb in plan.limbs if limb.kind != "ear"]
     typical = float(np.median(widths)) if widths else 1.0
-    forward = _forward(down, pose.facing or 1)
     for limb in plan.limbs:
         if limb.kind == "ear":
             roles.append("ear")

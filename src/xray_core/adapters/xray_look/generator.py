@@ -9,20 +9,12 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageOps
 
-from xray_core.adapters.xray_look.body import find_body
-from xray_core.adapters.xray_look.bones import (
-    ANATOMICAL,
-    CARTOON,
-    Skeleton,
-    build_skeleton,
-    turned_back,
-    with_fracture,
-)
+from xray_core.adapters.xray_look.bones import ANATOMICAL, CARTOON, with_fracture
 from xray_core.adapters.xray_look.film import Look, develop
+from xray_core.adapters.xray_look.fitting import fit_skeleton
 from xray_core.adapters.xray_look.kinds import kind_of
 from xray_core.adapters.xray_look.label import LabelText, draw_label
 from xray_core.adapters.xray_look.mask import distance_map, fallback_mask, segment_toy
-from xray_core.adapters.xray_look.pose import FRONT, recognise_pose
 from xray_core.adapters.xray_look.raster import draw_bones
 from xray_core.adapters.xray_look.styles import style_for
 from xray_core.errors import TooLargeError, UnsupportedMediaError
@@ -79,32 +71,14 @@ class SilhouetteXrayGenerator:
         if mask is None:
             mask = fallback_mask(small_size[1], small_size[0])
         luminance = np.asarray(small.convert("L"), dtype=np.float32) / 255.0
-        pose = FRONT if faint else recognise_pose(mask)
         build = CARTOON if style.bones == "cartoon" else ANATOMICAL
         kind = kind_of(request.animal_type)
-        if pose.view == "lying":
-            # Turn the toy upright (head at the top), fit a front view, turn the bones back.
-            quarter = 1 if pose.facing > 0 else -1
-            turned = np.ascontiguousarray(np.rot90(mask, quarter))
-            plan = find_body(turned, np.ascontiguousarray(np.rot90(luminance, quarter)))
-            skeleton = (
-                Skeleton((), (), ())
-                if plan is None
-                else turned_back(build_skeleton(plan, shapes, build, kind), quarter, mask.shape)
-            )
-            plan = None
-        else:
-            plan = find_body(mask, luminance)
-            skeleton = (
-                Skeleton((), (), ())
-                if plan is None
-                else build_skeleton(plan, shapes, build, kind, pose)
-            )
+        pose, skeleton = fit_skeleton(mask, luminance, shapes, build, kind, made_up=faint)
         if request.broken_bone:
             skeleton = with_fracture(skeleton, fracture)
         scale = (width / small_size[0], height / small_size[1])
         bones = draw_bones(skeleton.strokes, skeleton.shells, (height, width), scale)
-        distance = distance_map(mask) if plan is None else plan.distance
+        distance = distance_map(mask)
         look = Look.draw(film, style.film)
         pixels = develop(image, mask, distance, bones, look, film, faint=faint)
         box = _framing(mask, style.zoom)
