@@ -6,15 +6,10 @@ import numpy as np
 import numpy.typing as npt
 
 from xray_core.adapters.xray_look.body import find_body
-from xray_core.adapters.xray_look.bones import (
-    ANATOMICAL,
-    Build,
-    Skeleton,
-    build_skeleton,
-    turned_back,
-)
+from xray_core.adapters.xray_look.bones import build_skeleton
 from xray_core.adapters.xray_look.kinds import GENERIC, Kind
 from xray_core.adapters.xray_look.pose import FRONT, Pose, recognise_pose
+from xray_core.adapters.xray_look.skeleton import ANATOMICAL, Build, Skeleton, turned_back
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float32]

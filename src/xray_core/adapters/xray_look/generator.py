@@ -9,13 +9,14 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageOps
 
-from xray_core.adapters.xray_look.bones import ANATOMICAL, CARTOON, with_fracture
 from xray_core.adapters.xray_look.film import Look, develop
 from xray_core.adapters.xray_look.fitting import fit_skeleton
+from xray_core.adapters.xray_look.fracture import with_fracture
 from xray_core.adapters.xray_look.kinds import kind_of
 from xray_core.adapters.xray_look.label import LabelText, draw_label
 from xray_core.adapters.xray_look.mask import distance_map, fallback_mask, segment_toy
 from xray_core.adapters.xray_look.raster import draw_bones
+from xray_core.adapters.xray_look.skeleton import ANATOMICAL, CARTOON
 from xray_core.adapters.xray_look.styles import style_for
 from xray_core.errors import TooLargeError, UnsupportedMediaError
 from xray_core.generation.model import GenerationRequest

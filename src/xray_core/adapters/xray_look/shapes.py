@@ -224,3 +224,16 @@ def profile_skull(
     )
     strokes = [Stroke(jaw, np.full(3, 1.6 * thin), 0.45, knob_start=True)]
     return strokes, shells
+
+
+def arc_length(points: Points) -> Points:
+    """Return the arc length of a polyline at each of its points."""
+    return np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+
+
+def point_along(path: Points, arc: Points, s: float) -> tuple[Points, Points]:
+    """Return the point at arc length ``s`` of a polyline and its direction there."""
+    x = float(np.interp(s, arc, path[:, 0]))
+    y = float(np.interp(s, arc, path[:, 1]))
+    i = int(np.clip(np.searchsorted(arc, s), 1, len(path) - 1))
+    return np.array([x, y]), unit(path[i] - path[i - 1])
