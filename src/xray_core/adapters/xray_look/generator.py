@@ -29,9 +29,11 @@ class SilhouetteXrayGenerator:
     """Draws a pretend x-ray from a photo of a toy on a light backdrop, on the CPU.
 
     The toy is cut out by its colour distance from the backdrop; its silhouette becomes a
-    translucent glowing body (brightness from the toy's own shading), and a skeleton read
-    off the silhouette's shape (skull, spine, ribs, pelvis, limb bones, digits) is drawn
-    into it. The geometry is found on a small copy of the photo, the film drawn at full size.
+    translucent glowing body (brightness from the toy's own shading), and a skeleton of the
+    toy's pose (front, side, lying) and kind (``animal_type``) read off the silhouette's shape
+    is drawn into it. Each option (``request.option``) gets its own style of film, bones and
+    framing; a label names hospital, toy and date. The geometry is found on a small copy of
+    the photo, the film drawn at full size. See docs/generators.md.
     """
 
     def __init__(self, working_size: int = 320) -> None:

@@ -99,14 +99,19 @@ def draw_label(film: Image.Image, text: LabelText, toy: BoolArray, marker_left: 
                 draw.text((x, y), run, font=font, fill=_INK)
                 x += font.getlength(run)
             y += step
-    _marker(draw, text.marker, size, margin, marker_left)
+    _marker(draw, text.marker, size, (margin, width), marker_left)
 
 
-def _marker(draw: ImageDraw.ImageDraw, letter: str, size: int, margin: int, left: bool) -> None:
-    """Draw the side marker: a bold letter in a box, as lead markers show on film."""
+def _marker(
+    draw: ImageDraw.ImageDraw, letter: str, size: int, place: tuple[int, int], left: bool
+) -> None:
+    """Draw the side marker: a bold letter in a box, as lead markers show on film.
+
+    ``place`` is the margin and the film's width.
+    """
+    margin, width = place
     font = _font(_BOLD[0], round(1.6 * size)) or _default(round(1.6 * size))
     box = round(2.2 * size)
-    width = draw.im.size[0]
     x0 = margin if left else width - margin - box
     y0 = margin
     draw.rectangle((x0, y0, x0 + box, y0 + box), outline=_INK, width=max(1, size // 7))
