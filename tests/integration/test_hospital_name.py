@@ -12,6 +12,7 @@ import pytest
 from tests.images import jpeg
 from tests.integration.conftest import Api, start_api
 from xray_http.client import XrayClient
+from xray_http.settings import load_settings
 
 # ASCII: the test client cannot read latin-1 headers back (a real server can).
 NAMES = {"first_name": "Alice", "last_name": "Smith", "animal_name": "Brumm"}
@@ -71,3 +72,10 @@ def test_the_worker_client_reads_the_hospital_name(cyrillic_api: Api) -> None:
     assert item is not None
     assert item.hospital_name == "Больница Мишки 🧸"
     assert item.first_name == "Alice"
+
+
+def test_the_hospital_name_is_a_setting(tmp_path: Path) -> None:
+    """TEDDY_XRAY_HOSPITAL_NAME sets it; without it the default is "Teddy Bear Hospital"."""
+    env = {"TEDDY_XRAY_HOSPITAL_NAME": "Kuscheltier-Klinik Zoë"}
+    assert load_settings(env, data_dir=tmp_path).hospital_name == "Kuscheltier-Klinik Zoë"
+    assert load_settings({}, data_dir=tmp_path).hospital_name == "Teddy Bear Hospital"
