@@ -144,3 +144,29 @@ def test_a_bird_gets_wings_and_a_keel() -> None:
     bones = _bones_of(_front_toy(), {"wing", "keel"}, "bird")
     assert bones[110:140, 60:110].max() > 0.2  # the left wing
     assert bones[100:180, 150:170].max() > 0.2  # the keel
+
+
+def _rabbit() -> Image.Image:
+    """A rabbit from the front with two long ears standing up."""
+    image, draw = _canvas()
+    fill = (150, 150, 150)
+    draw.ellipse((125, 20, 150, 110), fill=fill)  # ears
+    draw.ellipse((170, 20, 195, 110), fill=fill)
+    draw.ellipse((115, 80, 205, 160), fill=fill)  # head
+    draw.ellipse((105, 145, 215, 260), fill=fill)  # body
+    draw.ellipse((75, 165, 125, 190), fill=fill)  # arms
+    draw.ellipse((195, 165, 245, 190), fill=fill)
+    return image
+
+
+def test_ears_get_soft_cartilage_and_no_bones() -> None:
+    """Long ears get no bone at all, only a faint layer of cartilage."""
+    image = _rabbit()
+    mask = _mask(image)
+    luminance = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    _, skeleton = fit_skeleton(mask, luminance, np.random.default_rng(2), kind=kind_of("rabbit"))
+    ears = (slice(25, 60), slice(125, 195))
+    strokes = draw_bones(skeleton.strokes, (), mask.shape, (1.0, 1.0))
+    everything = draw_bones(skeleton.strokes, skeleton.shells, mask.shape, (1.0, 1.0))
+    assert strokes[ears].max() < 0.05
+    assert 0.05 < everything[ears].max() < 0.3
