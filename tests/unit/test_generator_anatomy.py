@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -170,3 +172,17 @@ def test_ears_get_soft_cartilage_and_no_bones() -> None:
     everything = draw_bones(skeleton.strokes, skeleton.shells, mask.shape, (1.0, 1.0))
     assert strokes[ears].max() < 0.05
     assert 0.05 < everything[ears].max() < 0.3
+
+
+def test_the_animal_type_changes_the_skull() -> None:
+    """Bear, dog, horse, bird and an unknown type each get a skull of their own."""
+    image = _front_toy()
+    mask = _mask(image)
+    luminance = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    heads = []
+    for animal in ("spaceship", "bear", "dog", "horse", "bird"):
+        _, skeleton = fit_skeleton(mask, luminance, np.random.default_rng(3), kind=kind_of(animal))
+        bones = draw_bones(skeleton.strokes, skeleton.shells, mask.shape, (1.0, 1.0))
+        heads.append(bones[20:100, 120:200])
+    for a, b in itertools.combinations(heads, 2):
+        assert np.abs(a - b).mean() > 0.005
