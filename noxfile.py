@@ -1,4 +1,4 @@
-"""Sessions: tests, lint, typecheck, imports, bench."""
+"""Sessions: tests, lint, typecheck, imports, bench, contact_sheet."""
 
 from __future__ import annotations
 
@@ -49,3 +49,10 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: API throughput and latency, memory, QR batches, the generator."""
     _install(session, "test")
     session.run("python", "bench/run.py", *session.posargs)
+
+
+@nox.session(python="3.11")
+def contact_sheet(session: nox.Session) -> None:
+    """Draw docs/img/contact-sheet*.png: every asset photo with all its x-ray options."""
+    _install(session, "test")
+    session.run("python", "bench/contact_sheet.py", *session.posargs)

@@ -1,7 +1,9 @@
 """Time SilhouetteXrayGenerator on the photos in tests/assets, on one CPU core.
 
-For every asset: the median seconds per x-ray with the photo scaled to 1024 px on its long
-side, and with the photo at its own size, plus the size of the PNG made.
+For every asset: the median seconds per x-ray with the photo scaled to 1024 and to 2048 px on
+its long side and at its own size (each option style in turn, a broken bone every other run),
+as CPU time of the process (what one core spends, honest on a shared machine) and wall time,
+then the SSIM of every pair of options (each scaled to 256 px on its long side).
 
 Run: python bench/bench_generator.py
 """
@@ -9,21 +11,25 @@ Run: python bench/bench_generator.py
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageOps
+from skimage.metrics import structural_similarity
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from xray_core.adapters.xray_look import SilhouetteXrayGenerator
+from xray_core.adapters.xray_look.styles import STYLES
 from xray_core.generation.model import GenerationRequest
 
 ASSETS = Path(__file__).resolve().parents[1] / "tests" / "assets"
-PHOTOS = ["teddy.jpg", "eichhornchen.jpeg", "own.jpg", "bluemonkey_pre.png"]
+PHOTOS = sorted(p.name for p in ASSETS.iterdir() if p.suffix != ".md")
 RUNS = 5
 
 
@@ -36,14 +42,39 @@ def _scaled(data: bytes, side: int) -> bytes:
     return out.getvalue()
 
 
-def _median(generator: SilhouetteXrayGenerator, photo: bytes) -> tuple[float, int]:
-    times, size = [], 0
+def _median(generator: SilhouetteXrayGenerator, photo: bytes) -> tuple[float, float]:
+    """Return the median CPU seconds and wall seconds per x-ray of ``photo``."""
+    cpu, wall = [], []
     for run in range(RUNS):
-        request = GenerationRequest(job_id=run, seed=run, broken_bone=run % 2 == 1)
-        start = time.perf_counter()
-        size = len(generator.generate(photo, request))
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), size
+        request = GenerationRequest(
+            job_id=run,
+            seed=run,
+            option=run % len(STYLES),
+            broken_bone=run % 2 == 1,
+            animal_name="Мишка",
+        )
+        start, start_cpu = time.perf_counter(), time.process_time()
+        generator.generate(photo, request)
+        cpu.append(time.process_time() - start_cpu)
+        wall.append(time.perf_counter() - start)
+    return statistics.median(cpu), statistics.median(wall)
+
+
+def _ssims(generator: SilhouetteXrayGenerator, photo: bytes) -> list[float]:
+    pictures = []
+    for option in range(len(STYLES)):
+        out = generator.generate(photo, GenerationRequest(job_id=1, seed=option, option=option))
+        image = Image.open(io.BytesIO(out)).convert("RGB")
+        image.thumbnail((256, 256))
+        pictures.append(np.asarray(image))
+    return [
+        float(structural_similarity(a, b, channel_axis=2, data_range=255))
+        for a, b in itertools.combinations(pictures, 2)
+    ]
+
+
+def _pair(times: tuple[float, float]) -> str:
+    return f"{times[0]:.2f} s ({times[1]:.2f})"
 
 
 def main() -> None:
@@ -51,17 +82,27 @@ def main() -> None:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as promised
     generator = SilhouetteXrayGenerator()
     generator.generate(_scaled((ASSETS / PHOTOS[0]).read_bytes(), 256), GenerationRequest(0, 0))
-    print(f"median of {RUNS} runs, one core")
-    print(f"{'asset':20} {'1024 px':>9} {'PNG':>8}   {'own size':>11} {'s':>7} {'PNG':>8}")
+    print(f"median of {RUNS} runs, one core, CPU s (wall s); SSIM of all {len(STYLES)} options\n")
+    print("| asset | 1024 px | 2048 px | own size | s | SSIM min | SSIM max |")
+    print("|---|---:|---:|---|---:|---:|---:|")
+    everything: list[float] = []
     for name in PHOTOS:
         data = (ASSETS / name).read_bytes()
-        scaled, scaled_size = _median(generator, _scaled(data, 1024))
-        own, own_size = _median(generator, data)
+        at_1024 = _median(generator, _scaled(data, 1024))
+        at_2048 = _median(generator, _scaled(data, 2048))
+        own = _median(generator, data)
         width, height = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).size
+        ssims = _ssims(generator, data)
+        everything += ssims
         print(
-            f"{name:20} {scaled:7.3f} s {scaled_size / 1e6:5.2f} MB   {width:>5}x{height:<5}"
-            f" {own:5.3f} s {own_size / 1e6:5.2f} MB"
+            f"| {name} | {_pair(at_1024)} | {_pair(at_2048)} | {width}x{height} | {_pair(own)}"
+            f" | {min(ssims):.3f} | {max(ssims):.3f} |",
+            flush=True,
         )
+    print(
+        f"\nSSIM over all pairs of options of all assets: {min(everything):.3f} to "
+        f"{max(everything):.3f} (distinct below 0.85)"
+    )
 
 
 if __name__ == "__main__":

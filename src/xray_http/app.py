@@ -46,6 +46,8 @@ JOB_HEADERS = [
     "slot",
     "results_per_image",
     "name_encoding",
+    "hospital_name",
+    "hospital_name_encoding",
     "retry-after",
 ]
 

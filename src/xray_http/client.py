@@ -14,7 +14,8 @@ from urllib.parse import unquote
 
 import httpx
 
-from xray_http.headers import ENCODING_HEADER, PERCENT
+from xray_core.generation.model import DEFAULT_HOSPITAL_NAME
+from xray_http.headers import ENCODING_HEADER, PERCENT, decode_extra
 
 TokenSource = Callable[[httpx.Client], str]
 
@@ -45,6 +46,7 @@ class WorkItem:
     broken_bone: bool
     lease_id: str | None
     slot: int | None
+    hospital_name: str = DEFAULT_HOSPITAL_NAME
 
 
 def password_login(password: str) -> TokenSource:
@@ -116,6 +118,7 @@ class XrayClient:
             broken_bone=h.get("broken_bone", "").lower() in {"true", "1", "yes"},
             lease_id=h.get("lease_id") or None,
             slot=int(slot) if slot.isascii() and slot.isdigit() else None,
+            hospital_name=decode_extra(h, "hospital_name", DEFAULT_HOSPITAL_NAME),
         )
 
     def submit(self, item: WorkItem, result_png: bytes) -> None:

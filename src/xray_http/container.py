@@ -219,6 +219,7 @@ def build_deps(container: Container) -> AppDeps:
         public_url=settings.public_url,
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         login_failures_per_minute=settings.login_failures_per_minute,
+        hospital_name=settings.hospital_name,
         health=health,
         # The schema first: an app built by any entry point upgrades its database on start.
         on_startup=(migrate, collect_garbage, resume_batches),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from xray_core.auth.service import AuthService, UrlSigner
 from xray_core.carousel.service import CarouselService
+from xray_core.generation.model import DEFAULT_HOSPITAL_NAME
 from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
 from xray_core.qr.service import QRService
@@ -25,6 +26,7 @@ class AppDeps:
     public_url: str = ""
     max_upload_bytes: int = 20 * 1024 * 1024
     login_failures_per_minute: int = 10
+    hospital_name: str = DEFAULT_HOSPITAL_NAME
     health: Callable[[], None] = lambda: None
     on_startup: tuple[Callable[[], None], ...] = field(default=())
     on_shutdown: tuple[Callable[[], None], ...] = field(default=())

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from xray_core.generation.model import DEFAULT_HOSPITAL_NAME
+
 PREFIX = "TEDDY_XRAY_"
 CONFIG_NAME = "teddy-xray.toml"
 SECRET_NAME = "secret.key"  # noqa: S105  (a file name)
@@ -48,6 +50,7 @@ class Settings:
     login_failures_per_minute: int = 10
     storage: str = "sql"
     blob_store: str = "files"
+    hospital_name: str = DEFAULT_HOSPITAL_NAME
     # Not a setting: what ``serve`` derives from its host and port when public_url is unset.
     default_public_url: str = field(default="http://localhost:8000", compare=False)
     config_file: Path | None = field(default=None, compare=False)

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.metadata import entry_points
 
 from xray_core.errors import XrayError
@@ -130,6 +131,9 @@ class Worker:
             broken_bone=item.broken_bone,
             animal_type=item.animal_type,
             animal_name=item.animal_name,
+            option=item.slot,
+            hospital_name=item.hospital_name,
+            taken_on=datetime.now(UTC).date(),
         )
         try:
             result = self._generator.generate(item.photo, request)

@@ -12,8 +12,9 @@ class Generator(Protocol):
 
     Implementations are deterministic: the same photo bytes and the same request seed give
     byte-identical output, while different seeds give visibly different x-rays so that a
-    doctor can choose. With ``request.broken_bone`` set, the x-ray shows a visible
-    fracture. The output is always an x-ray, even when no toy can be found in the photo.
+    doctor can choose; generators that can, draw each ``request.option`` in its own style.
+    With ``request.broken_bone`` set, the x-ray shows a visible fracture. The output is
+    always an x-ray, even when no toy can be found in the photo.
 
     Attributes:
         name: short stable identifier of the generator (e.g. ``"silhouette"``).

@@ -15,8 +15,9 @@ from xray_core.jobs.service import JobService
 from xray_core.jobs.validation import MAX_NAME, MAX_QR
 from xray_http.auth import BEARER, requires_token
 from xray_http.controllers._base import errors, in_thread, with_links
+from xray_http.deps import AppDeps
 from xray_http.forms import FormField, file, form_operation, read_form, text
-from xray_http.headers import encode_names
+from xray_http.headers import encode_extra, encode_names
 from xray_http.schemas.api import Success, UploadAccepted
 
 UPLOAD_FIELDS = (
@@ -49,6 +50,8 @@ CLAIM_HEADERS = [
         ("slot", "Extension: which of the job's result slots this lease is for."),
         ("results_per_image", "Extension: how many results the job wants."),
         ("name_encoding", "Extension: 'utf-8-percent' when the name headers are encoded."),
+        ("hospital_name", "Extension: the hospital's name, for the film's label."),
+        ("hospital_name_encoding", "Extension: 'utf-8-percent' when hospital_name is."),
     )
 ]
 
@@ -116,7 +119,9 @@ class JobController(Controller):
         operation_class=with_links(Operation, CLAIM_LINKS),
         responses={204: ResponseSpec(None, description="No job is waiting."), **errors(401)},
     )
-    async def claim(self, jobs: NamedDependency[JobService]) -> Response[bytes]:
+    async def claim(
+        self, jobs: NamedDependency[JobService], deps: NamedDependency[AppDeps]
+    ) -> Response[bytes]:
         """Return the photo of the oldest job with an open slot, or 204 if there is none."""
         claim = await in_thread(jobs.claim)
         if claim is None:
@@ -137,6 +142,7 @@ class JobController(Controller):
             "slot": str(claim.slot.index),
             "results_per_image": str(jobs.results_per_image),
         }
+        headers |= encode_extra("hospital_name", deps.hospital_name)
         return Response(claim.photo, media_type="image/png", headers=headers)
 
     @post(

@@ -12,14 +12,76 @@ from scipy import ndimage
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
 
-_BLACK = (0.035, 0.05, 0.06)  # the film's unexposed colour: near black, a little blue
+
+@dataclass(frozen=True, slots=True)
+class Film:
+    """A kind of film stock: its colours and how it responds to density.
+
+    Attributes:
+        name: short name ("classic", "old-green", "high-contrast", "amber").
+        black: the unexposed colour (r, g, b in [0, 1]).
+        tint: colour of the brightest parts.
+        gammas: per channel, how slowly it rises (above 1: slower, so mid-tones lean away).
+        speed: how fast density brightens the film.
+        tissue: how strongly the soft body shows (bones always show fully).
+        bone: how bright bones show.
+        grain: the grain's strength range.
+        vignette: how much darker the corners get, range.
+    """
+
+    name: str
+    black: tuple[float, float, float]
+    tint: tuple[float, float, float]
+    gammas: tuple[float, float, float]
+    speed: float = 1.7
+    tissue: float = 1.0
+    bone: float = 1.0
+    grain: tuple[float, float] = (0.02, 0.035)
+    vignette: tuple[float, float] = (0.25, 0.4)
+
+
+CLASSIC = Film("classic", (0.035, 0.05, 0.06), (0.87, 0.96, 1.0), (1.6, 1.2, 0.9))
+# An old film gone greenish and grainy, darker at the edges.
+OLD_GREEN = Film(
+    "old-green",
+    (0.03, 0.055, 0.035),
+    (0.8, 0.98, 0.7),
+    (1.35, 0.95, 1.5),
+    speed=1.5,
+    grain=(0.05, 0.07),
+    vignette=(0.65, 0.8),
+)
+# Soft tissue faint, bones bright and crisp: the bones stand out.
+HIGH_CONTRAST = Film(
+    "high-contrast",
+    (0.0, 0.0, 0.01),
+    (0.97, 0.98, 1.0),
+    (1.25, 1.15, 1.05),
+    speed=2.2,
+    tissue=0.45,
+    bone=1.2,
+    grain=(0.01, 0.018),
+    vignette=(0.1, 0.2),
+)
+
+# An old film aged to amber, as prints of radiographs go with the years.
+AMBER = Film(
+    "amber",
+    (0.06, 0.035, 0.02),
+    (1.0, 0.86, 0.62),
+    (0.95, 1.2, 1.7),
+    speed=1.6,
+    grain=(0.03, 0.045),
+    vignette=(0.4, 0.55),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Look:
-    """The seed's choice of film: glow, tint and grain.
+    """The seed's take on a film: glow, exposure, tint and grain.
 
     Attributes:
+        film: the film stock.
         glow: width of the soft halo around the silhouette, as a share of the picture.
         rim: width of the bright inner rim, in working pixels.
         exposure: overall brightness of the body.
@@ -28,6 +90,7 @@ class Look:
         vignette: how much darker the corners get.
     """
 
+    film: Film
     glow: float
     rim: float
     exposure: float
@@ -36,15 +99,21 @@ class Look:
     vignette: float
 
     @classmethod
-    def draw(cls, rng: np.random.Generator) -> Look:
-        """Draw a look from ``rng``."""
+    def draw(cls, rng: np.random.Generator, film: Film = CLASSIC) -> Look:
+        """Draw a look on ``film`` from ``rng``."""
+        r, g, b = film.tint
         return cls(
+            film=film,
             glow=rng.uniform(0.012, 0.025),
             rim=rng.uniform(2.0, 4.0),
             exposure=rng.uniform(0.9, 1.1),
-            tint=(rng.uniform(0.84, 0.9), rng.uniform(0.94, 0.98), 1.0),
-            grain=rng.uniform(0.02, 0.035),
-            vignette=rng.uniform(0.25, 0.4),
+            tint=(
+                min(1.0, r + rng.uniform(-0.03, 0.03)),
+                min(1.0, g + rng.uniform(-0.02, 0.02)),
+                b,
+            ),
+            grain=rng.uniform(*film.grain),
+            vignette=rng.uniform(*film.vignette),
         )
 
 
@@ -78,8 +147,8 @@ def develop(
     # Thin at the edge, thicker inside, with a bright rim and a halo: a glowing plush body.
     body = alpha_small * (0.06 + 0.16 * depth) + 0.6 * rim + 0.5 * halo * (1 - alpha_small)
     density = _resize(body, size) + _resize(alpha_small, size) * _texture(photo, mask)
-    density *= look.exposure * (0.5 if faint else 1.0)
-    density += 1.5 * bones + _bloom(bones, 0.8)
+    density *= look.exposure * look.film.tissue * (0.5 if faint else 1.0)
+    density += look.film.bone * (1.5 * bones + _bloom(bones, 0.8))
     return _expose(density, look, rng)
 
 
@@ -98,7 +167,7 @@ def _texture(photo: Image.Image, mask: BoolArray) -> FloatArray:
 def _expose(density: FloatArray, look: Look, rng: np.random.Generator) -> npt.NDArray[np.uint8]:
     """Turn density into film: saturating response, vignette, grain and a cold tint."""
     height, width = density.shape
-    film = 1.0 - np.exp(-1.7 * density)
+    film = 1.0 - np.exp(-look.film.speed * density)
     ys = np.linspace(-1.0, 1.0, height, dtype=np.float32)[:, None]
     xs = np.linspace(-1.0, 1.0, width, dtype=np.float32)[None, :]
     film *= 1.0 - look.vignette * 0.5 * (xs * xs + ys * ys)
@@ -108,7 +177,8 @@ def _expose(density: FloatArray, look: Look, rng: np.random.Generator) -> npt.ND
     film = np.clip(film, 0.0, 1.0)
     # Red rises slowest and blue fastest: mid-tones come out steel blue, highlights white.
     out = np.empty((height, width, 3), dtype=np.uint8)
-    for c, (base, tint, gamma) in enumerate(zip(_BLACK, look.tint, (1.6, 1.2, 0.9), strict=True)):
+    stock = look.film
+    for c, (base, tint, gamma) in enumerate(zip(stock.black, look.tint, stock.gammas, strict=True)):
         channel = film**gamma
         channel *= (tint - base) * 255.0
         channel += base * 255.0 + 0.5

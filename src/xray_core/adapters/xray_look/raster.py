@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from xray_core.adapters.xray_look_shapes import Shell, Stroke
+from xray_core.adapters.xray_look.shapes import Shell, Stroke
 
 FloatArray = npt.NDArray[np.float32]
 # numpy's stubs widen float32 arithmetic with Python floats; at run time it stays float32.

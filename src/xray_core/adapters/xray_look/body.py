@@ -10,8 +10,8 @@ import numpy.typing as npt
 from scipy import ndimage
 from skimage.graph import MCP_Geometric
 
-from xray_core.adapters.xray_look_mask import distance_map
-from xray_core.adapters.xray_look_shapes import cross, unit
+from xray_core.adapters.xray_look.mask import distance_map
+from xray_core.adapters.xray_look.shapes import cross, unit
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float32]
