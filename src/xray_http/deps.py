@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 
 from xray_core.auth.service import AuthService, UrlSigner
 from xray_core.carousel.service import CarouselService
+from xray_core.health import HealthService
 from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
 from xray_core.qr.service import QRService
+from xray_http.prometheus import PrometheusMetrics
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class AppDeps:
     public_url: str = ""
     max_upload_bytes: int = 20 * 1024 * 1024
     login_failures_per_minute: int = 10
-    health: Callable[[], None] = lambda: None
+    health: HealthService = field(default_factory=lambda: HealthService(()))
+    metrics: PrometheusMetrics | None = None
+    metrics_token: str = ""
     on_startup: tuple[Callable[[], None], ...] = field(default=())
     on_shutdown: tuple[Callable[[], None], ...] = field(default=())

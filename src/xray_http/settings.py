@@ -47,6 +47,8 @@ class Settings:
     signed_url_seconds: int = 3600
     login_failures_per_minute: int = 10
     storage: str = "sql"
+    min_free_mb: int = 200
+    metrics_token: str = ""
     # Not a setting: what ``serve`` derives from its host and port when public_url is unset.
     default_public_url: str = field(default="http://localhost:8000", compare=False)
     config_file: Path | None = field(default=None, compare=False)
@@ -130,6 +132,8 @@ def _check(s: Settings) -> None:
         raise SettingsError("carousel_size must be at least 1")
     if s.lease_seconds < 1 or s.token_ttl_minutes < 1:
         raise SettingsError("lease_seconds and token_ttl_minutes must be positive")
+    if s.min_free_mb < 0:
+        raise SettingsError("min_free_mb must not be negative")
     if s.storage not in {"sql", "memory"}:
         raise SettingsError("storage must be 'sql' or 'memory'")
 
