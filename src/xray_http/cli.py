@@ -81,7 +81,6 @@ def serve(args: argparse.Namespace) -> None:
     from xray_http.container import build_deps, make_container  # noqa: PLC0415
     from xray_http.observability import configure_logging  # noqa: PLC0415
 
-    configure_logging(args.log_format, args.log_level)
     host = "127.0.0.1" if args.host in {"0.0.0.0", "::"} else args.host  # noqa: S104
     public = f"http://{_lan_address() if args.host in {'0.0.0.0', '::'} else host}:{args.port}"  # noqa: S104
     settings = load_settings(data_dir=args.data_dir, default_public_url=public)
@@ -89,6 +88,7 @@ def serve(args: argparse.Namespace) -> None:
     settings = _ensure_password(settings)
     deps = build_deps(make_container(settings))
     app = create_app(deps)
+    configure_logging(args.log_format, args.log_level)  # after the app: Litestar sets its own
     print(
         f"Teddy X-Ray serving on http://{args.host}:{args.port} "
         f"(data in {settings.data_dir.resolve()}, docs at /schema)",

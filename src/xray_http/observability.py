@@ -105,4 +105,9 @@ def configure_logging(fmt: str = "text", level: str = "info") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Litestar gives its logger a handler of its own that bypasses ours (and the format).
+    litestar = logging.getLogger("litestar")
+    for old in list(litestar.handlers):
+        litestar.removeHandler(old)
+    litestar.propagate = True
     logging.getLogger("httpx").setLevel(logging.WARNING)
