@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.conftest import wipe
 from tests.images import jpeg, png
 from tests.integration.conftest import PASSWORD, Api, start_api
 
@@ -195,3 +197,21 @@ class TestAccessLog:
         ]
         for secret in secrets:
             assert secret not in text, f"{secret!r} was logged"
+
+
+@pytest.mark.postgres
+def test_ready_gives_up_on_a_database_that_does_not_answer(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """While another session locks the jobs table, ready answers 503 instead of waiting."""
+    for api in start_api(tmp_path / "data", database_url=postgres_url):
+        wipe(api.container.storage.engine())
+        assert api.client.get("/health/ready").status_code == 200
+        admin = postgres_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(admin) as blocker:
+            blocker.execute("LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE")
+            response = api.client.get("/health/ready")
+            assert response.status_code == 503
+            assert response.json()["reason"].startswith("database: ")
+            blocker.rollback()
+        assert api.client.get("/health/ready").status_code == 200
