@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +26,15 @@ from xray_http.auth import SCHEME
 from xray_http.controllers._base import in_thread
 from xray_http.controllers.auth import AuthController
 from xray_http.controllers.carousel import CarouselController
+from xray_http.controllers.health import HealthController
 from xray_http.controllers.jobs import JobController
-from xray_http.controllers.meta import MetaController
+from xray_http.controllers.metrics import MetricsController
 from xray_http.controllers.owners import OwnerController, not_found_page
 from xray_http.controllers.qr import QRController
 from xray_http.controllers.results import ResultsController
 from xray_http.deps import AppDeps
 from xray_http.errors import unexpected_error_handler, xray_error_handler
+from xray_http.observability import Observed
 
 log = logging.getLogger("xray_http")
 
@@ -52,10 +56,14 @@ JOB_HEADERS = [
 ]
 
 
-def _swagger_assets() -> Path:
-    import swagger_ui_bundle  # noqa: PLC0415  (only needed when the app is built)
-
-    return Path(swagger_ui_bundle.swagger_ui_path)
+def _swagger_assets() -> list[str | PathLike[Any] | Path]:
+    """Return the folders of Swagger UI 5's files, shipped by a package (see ADR 0005)."""
+    # Found without importing: the package's plugin module imports mkdocs, which we lack.
+    spec = importlib.util.find_spec("mkdocs_swagger_ui_tag")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("mkdocs-swagger-ui-tag (Swagger UI's files) is not installed")
+    root = Path(spec.origin).parent / "swagger-ui"
+    return [root / "javascripts", root / "stylesheets"]
 
 
 def _openapi() -> OpenAPIConfig:
@@ -64,7 +72,7 @@ def _openapi() -> OpenAPIConfig:
         js_url=f"{static}/swagger-ui-bundle.js",
         css_url=f"{static}/swagger-ui.css",
         standalone_preset_js_url=f"{static}/swagger-ui-standalone-preset.js",
-        favicon=f"<link rel='icon' type='image/png' href='{static}/favicon-32x32.png'>",
+        favicon="",  # none shipped; the default would load one from a CDN
         path=["/", "/swagger"],
     )
     bearer = SecurityScheme(
@@ -111,10 +119,11 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             ResultsController,
             QRController,
             CarouselController,
-            MetaController,
+            HealthController,
+            MetricsController,
             OwnerController,
             create_static_files_router(
-                path="/schema/static", directories=[_swagger_assets()], include_in_schema=False
+                path="/schema/static", directories=_swagger_assets(), include_in_schema=False
             ),
         ],
         dependencies={
@@ -143,4 +152,6 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
         debug=debug,
     )
     app.state["deps"] = deps
+    # Outermost, around routing and error handling, so 404s and errors are logged too.
+    app.asgi_handler = Observed(app.asgi_handler, deps.metrics)
     return app

@@ -80,6 +80,7 @@ def serve(args: argparse.Namespace) -> None:
 
     from xray_http.app import create_app  # noqa: PLC0415
     from xray_http.container import build_deps, make_container  # noqa: PLC0415
+    from xray_http.observability import configure_logging  # noqa: PLC0415
 
     host = "127.0.0.1" if args.host in {"0.0.0.0", "::"} else args.host  # noqa: S104
     public = f"http://{_lan_address() if args.host in {'0.0.0.0', '::'} else host}:{args.port}"  # noqa: S104
@@ -90,6 +91,7 @@ def serve(args: argparse.Namespace) -> None:
     _prepare(container)
     deps = build_deps(container)
     app = create_app(deps)
+    configure_logging(args.log_format, args.log_level)  # after the app: Litestar sets its own
     print(
         f"Teddy X-Ray serving on http://{args.host}:{args.port} "
         f"(data in {settings.data_dir.resolve()}, docs at /schema)",
@@ -111,7 +113,16 @@ def serve(args: argparse.Namespace) -> None:
         ).start()
         log.info("built-in worker started (generator %s)", args.generator)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+        # log_config=None: uvicorn's records go through our handler (and format) too; our
+        # access log replaces its own, which would print raw paths with tokens in them.
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=False,
+            log_config=None,
+        )
     finally:
         if worker is not None:
             worker.stop()
@@ -288,7 +299,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the server")
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")  # noqa: S104
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--log-level", default="info")
+    p.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    p.add_argument(
+        "--log-format", default="text", choices=["text", "json"], help="json: one object a line"
+    )
     p.add_argument("--with-worker", action="store_true", help="also run the built-in CPU worker")
     p.add_argument("--generator", default="silhouette", help="generator of the built-in worker")
     p.add_argument("--concurrency", type=int, default=1, help="threads of the built-in worker")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from dependency_injector import containers, providers
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from xray_core.adapters.pillow_images import PillowImageSanitizer
 from xray_core.adapters.qr_sheet import ReportLabQRSheetRenderer
@@ -22,17 +22,21 @@ from xray_core.adapters.security import BcryptPasswordHasher, PyJwtTokenCodec
 from xray_core.auth.service import AuthService, UrlSigner
 from xray_core.carousel.service import CarouselService
 from xray_core.clock import SystemClock
+from xray_core.health import HealthService
 from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
 from xray_core.qr.service import QRService
 from xray_core.qr.sheet import SheetKind, SheetLayout
 from xray_http.deps import AppDeps
+from xray_http.prometheus import PrometheusMetrics
 from xray_http.settings import Settings, secret_key
 from xray_storage.backup import snapshot_sqlite
 from xray_storage.blobs.filesystem import FilesystemBlobStore
+from xray_storage.blobs.health import DirectoryProbe
 from xray_storage.memory import InMemoryBlobStore, InMemoryStore
 from xray_storage.sql import SqlModelUnitOfWorkFactory, create_db_engine
 from xray_storage.sql.blobs import SqlBlobStore
+from xray_storage.sql.health import SqlDatabaseProbe
 from xray_storage.sql.migrate import MigrationReport, upgrade
 
 log = logging.getLogger("xray_http")
@@ -64,6 +68,19 @@ class StorageContainer(containers.DeclarativeContainer):
             database=providers.Singleton(SqlBlobStore, engine),
         ),
         memory=providers.Singleton(InMemoryBlobStore),
+    )
+    # What /health/ready asks: the database and the data dir (nothing to ask in memory).
+    probes = providers.Selector(
+        backend,
+        sql=providers.List(
+            providers.Singleton(SqlDatabaseProbe, engine),
+            providers.Singleton(
+                DirectoryProbe,
+                settings.provided.data_dir,
+                providers.Callable(lambda s: s.min_free_mb * 1024 * 1024, settings),
+            ),
+        ),
+        memory=providers.List(),
     )
 
 
@@ -103,6 +120,8 @@ class Container(containers.DeclarativeContainer):
         PillowImageSanitizer, providers.Callable(lambda s: s.max_image_pixels, settings)
     )
     renderer = providers.Singleton(ReportLabQRSheetRenderer, providers.Callable(_layout, settings))
+    metrics = providers.Singleton(PrometheusMetrics)
+    health = providers.Singleton(HealthService, storage.probes)
 
     auth = providers.Singleton(
         AuthService,
@@ -111,6 +130,7 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(lambda s: s.password_hash, settings),
         clock,
         providers.Callable(lambda s: timedelta(minutes=s.token_ttl_minutes), settings),
+        metrics=metrics,
     )
     jobs = providers.Singleton(
         JobService,
@@ -121,6 +141,7 @@ class Container(containers.DeclarativeContainer):
         results_per_image=providers.Callable(lambda s: s.results_per_image, settings),
         lease=providers.Callable(lambda s: timedelta(seconds=s.lease_seconds), settings),
         animal_types=providers.Callable(lambda s: s.animal_types, settings),
+        metrics=metrics,
     )
     carousel = providers.Singleton(
         CarouselService,
@@ -183,12 +204,6 @@ def build_deps(container: Container) -> AppDeps:
     jobs: JobService = container.jobs()
     qr: QRService = container.qr()
 
-    def health() -> None:
-        if settings.storage == "sql":
-            engine: Engine = container.storage.engine()
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-
     def collect_garbage() -> None:
         removed = jobs.collect_garbage(ORPHAN_AGE_SECONDS)
         if removed:
@@ -204,8 +219,12 @@ def build_deps(container: Container) -> AppDeps:
 
     def migrate() -> None:
         prepare_database(container)
+    health: HealthService = container.health()
+    metrics: PrometheusMetrics = container.metrics()
+    metrics.watch(jobs.counts)
 
     def dispose() -> None:
+        health.close()
         if settings.storage == "sql":
             container.storage.engine().dispose()
 
@@ -221,6 +240,8 @@ def build_deps(container: Container) -> AppDeps:
         login_failures_per_minute=settings.login_failures_per_minute,
         hospital_name=settings.hospital_name,
         health=health,
+        metrics=metrics,
+        metrics_token=settings.metrics_token,
         # The schema first: an app built by any entry point upgrades its database on start.
         on_startup=(migrate, collect_garbage, resume_batches),
         on_shutdown=(dispose,),

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from xray_core.auth.service import AuthService, UrlSigner
 from xray_core.carousel.service import CarouselService
 from xray_core.generation.model import DEFAULT_HOSPITAL_NAME
+from xray_core.health import HealthService
 from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
 from xray_core.qr.service import QRService
+from xray_http.prometheus import PrometheusMetrics
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class AppDeps:
     max_upload_bytes: int = 20 * 1024 * 1024
     login_failures_per_minute: int = 10
     hospital_name: str = DEFAULT_HOSPITAL_NAME
-    health: Callable[[], None] = lambda: None
+    health: HealthService = field(default_factory=lambda: HealthService(()))
+    metrics: PrometheusMetrics | None = None
+    metrics_token: str = ""
     on_startup: tuple[Callable[[], None], ...] = field(default=())
     on_shutdown: tuple[Callable[[], None], ...] = field(default=())

@@ -21,6 +21,7 @@ from xray_core.errors import (
     UnsupportedMediaError,
     XrayError,
 )
+from xray_http.observability import route_of
 
 log = logging.getLogger("xray_http")
 # Error answers skip the app's response headers, so they carry this one themselves.
@@ -65,7 +66,8 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
         return Response(
             body, status_code=exc.status_code, headers={**(exc.headers or {}), **NOSNIFF}
         )
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    # The route template, not the path: paths carry owner tokens and signatures.
+    log.exception("unexpected error on %s %s", request.method, route_of(request.scope))
     return Response(
         {"status_code": 500, "detail": "internal server error"},
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,

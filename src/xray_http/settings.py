@@ -51,6 +51,8 @@ class Settings:
     storage: str = "sql"
     blob_store: str = "files"
     hospital_name: str = DEFAULT_HOSPITAL_NAME
+    min_free_mb: int = 200
+    metrics_token: str = ""
     # Not a setting: what ``serve`` derives from its host and port when public_url is unset.
     default_public_url: str = field(default="http://localhost:8000", compare=False)
     config_file: Path | None = field(default=None, compare=False)
@@ -134,6 +136,8 @@ def _check(s: Settings) -> None:
         raise SettingsError("carousel_size must be at least 1")
     if s.lease_seconds < 1 or s.token_ttl_minutes < 1:
         raise SettingsError("lease_seconds and token_ttl_minutes must be positive")
+    if s.min_free_mb < 0:
+        raise SettingsError("min_free_mb must not be negative")
     if s.storage not in {"sql", "memory"}:
         raise SettingsError("storage must be 'sql' or 'memory'")
     if s.blob_store not in {"files", "database"}:

@@ -174,7 +174,8 @@ def test_workers_ride_out_a_server_restart(server: Server, tmp_path: Path) -> No
 
 def test_the_booth_in_one_command_turns_uploads_into_xrays(tmp_path: Path) -> None:
     """`teddy-xray serve --with-worker` alone gives every upload its x-rays within seconds."""
-    booth = Server(tmp_path / "data", extra_args=("--with-worker",)).start()
+    # --log-level applies to every logger: info, so that the worker's lines are printed.
+    booth = Server(tmp_path / "data", extra_args=("--with-worker", "--log-level", "info")).start()
     try:
         with httpx.Client(base_url=booth.url, timeout=30) as client:
             auth = login(client, str(booth.printed_password()))

@@ -14,6 +14,7 @@ FORBIDDEN_IN_CORE = {
     "sqlalchemy",
     "dependency_injector",
     "msgspec",
+    "prometheus_client",
     "xray_http",
     "xray_storage",
 }
@@ -42,6 +43,8 @@ def test_core_services_load_no_image_crypto_or_pdf_library() -> None:
         "xray_core.owners.service",
         "xray_core.carousel.service",
         "xray_core.generation.ports",
+        "xray_core.health",
+        "xray_core.metrics",
     )
     loaded = loaded_after("\n".join(f"import {m}" for m in modules))
     assert loaded & (ADAPTER_ONLY | FORBIDDEN_IN_CORE) == set()

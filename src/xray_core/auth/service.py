@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from xray_core.auth.errors import InvalidTokenError, WrongPasswordError
 from xray_core.auth.ports import PasswordHasher, TokenCodec
 from xray_core.clock import Clock
+from xray_core.metrics import AuthMetrics, NoMetrics
 
 MAX_PASSWORD_BYTES = 72  # bcrypt looks at no more; longer input cannot be the password
 DEVICE_MEMORY = timedelta(days=7)
@@ -24,12 +25,14 @@ class AuthService:
         password_hash: str,
         clock: Clock,
         token_ttl: timedelta,
+        metrics: AuthMetrics | None = None,
     ) -> None:
         self._hasher = hasher
         self._codec = codec
         self._hash = password_hash
         self._clock = clock
         self._ttl = token_ttl
+        self._metrics: AuthMetrics = metrics or NoMetrics()
 
     def login(self, password: str) -> str:
         """Return a bearer token for the right password (slow: run it in a thread).
@@ -38,9 +41,12 @@ class AuthService:
             WrongPasswordError: wrong, empty or over-long password.
         """
         encoded = password.encode("utf-8", "surrogatepass")
-        if not encoded or len(encoded) > MAX_PASSWORD_BYTES:
-            raise WrongPasswordError
-        if not self._hasher.verify(password, self._hash):
+        if (
+            not encoded
+            or len(encoded) > MAX_PASSWORD_BYTES
+            or not self._hasher.verify(password, self._hash)
+        ):
+            self._metrics.login_failed()
             raise WrongPasswordError
         return self.issue()
 

@@ -200,3 +200,11 @@ class Confirmed:
     original_key: str
     xray_key: str
     confirmed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class JobCounts:
+    """How many cases are in each status, and how many result slots wait for a worker."""
+
+    by_status: dict[JobStatus, int]
+    waiting_slots: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from xray_core.jobs.model import Job, NewJob
+from xray_core.jobs.model import Job, JobStatus, NewJob
 
 
 class JobRepository(Protocol):
@@ -41,4 +41,15 @@ class JobRepository(Protocol):
 
     def referenced_keys(self) -> set[str]:
         """Return every blob key a job or slot points at."""
+        ...
+
+    def count_by_status(self) -> dict[JobStatus, int]:
+        """Return how many jobs there are in each status (statuses without jobs may be left out).
+
+        A count, not a load: cheap enough to be asked on every metrics scrape.
+        """
+        ...
+
+    def count_waiting_slots(self, now: datetime) -> int:
+        """Return how many slots of active jobs are open at ``now`` (the queue's depth)."""
         ...

@@ -22,11 +22,13 @@ from xray_core.jobs.model import (
     Claim,
     ConfirmAction,
     Job,
+    JobCounts,
     JobStatus,
     NewJob,
     Upload,
 )
 from xray_core.jobs.validation import job_info, normalise_types
+from xray_core.metrics import JobMetrics, NoMetrics
 from xray_core.owners.model import OwnerItem
 from xray_core.owners.ports import OwnerStorage
 from xray_core.owners.service import DatabaseOwnerStorage, resolve_owner
@@ -51,6 +53,7 @@ class JobService:
         lease: timedelta = timedelta(minutes=10),
         animal_types: Sequence[str] = ("dog", "cat", "horse"),
         owner_storage: OwnerStorage | None = None,
+        metrics: JobMetrics | None = None,
     ) -> None:
         if results_per_image < 1:
             raise ValueError("results_per_image must be at least 1")
@@ -62,6 +65,7 @@ class JobService:
         self._lease = lease
         self.animal_types = normalise_types(animal_types)
         self._owner_storage = owner_storage or DatabaseOwnerStorage()
+        self._metrics: JobMetrics = metrics or NoMetrics()
 
     def upload(
         self,
@@ -96,6 +100,7 @@ class JobService:
             job_id = uow.jobs.add(NewJob(info, key, self.results_per_image, self._clock.now()))
             current = len(uow.jobs.active())
             uow.commit()
+        self._metrics.job_uploaded()
         return Upload(job_id=job_id, current_jobs=current)
 
     def claim(self) -> Claim | None:
@@ -137,13 +142,25 @@ class JobService:
         self._blobs.put(key, png)
         with self._cleanup_on_error(key), self._uow() as uow:
             job = self._job(job_id, uow, lock=True)
-            uow.jobs.save(job.with_result(job.slot_for_result(lease_id), key, self._clock.now()))
+            now = self._clock.now()
+            uow.jobs.save(job.with_result(job.slot_for_result(lease_id), key, now))
             uow.commit()
+        if not job.results():
+            self._metrics.first_result((now - job.created_at).total_seconds())
 
     def pending(self) -> list[Job]:
         """Return every job not yet confirmed or cancelled, oldest first."""
         with self._uow() as uow:
             return uow.jobs.active()
+
+    def counts(self) -> JobCounts:
+        """Return how many cases are in each status and how many slots wait (cheap counts)."""
+        with self._uow() as uow:
+            by_status = uow.jobs.count_by_status()
+            waiting = uow.jobs.count_waiting_slots(self._clock.now())
+        return JobCounts(
+            by_status={s: by_status.get(s, 0) for s in JobStatus}, waiting_slots=waiting
+        )
 
     def image(self, job_id: int, option: str) -> bytes:
         """Return a pending job's original (``"original"``) or result ``option`` as PNG.
@@ -220,6 +237,8 @@ class JobService:
             uow.commit()
         for key in doomed:
             self._blobs.delete(key)
+        if action is ConfirmAction.CONFIRM:
+            self._metrics.confirmed((now - job.created_at).total_seconds())
         if kept is not None:
             try:
                 self._owner_storage.publish(kept)

@@ -62,10 +62,3 @@ class ErrorRead(msgspec.Struct):
 
     status_code: int
     detail: str
-
-
-class Health(msgspec.Struct):
-    """``GET /health``."""
-
-    status: str
-    pending_jobs: int

@@ -76,6 +76,15 @@ class _Jobs:
         keys |= {str(s.result_key) for j in self._s.jobs.values() for s in j.slots if s.filled}
         return keys
 
+    def count_by_status(self) -> dict[JobStatus, int]:
+        counts: dict[JobStatus, int] = {}
+        for job in self._s.jobs.values():
+            counts[job.status] = counts.get(job.status, 0) + 1
+        return counts
+
+    def count_waiting_slots(self, now: datetime) -> int:
+        return sum(1 for j in self.active() for s in j.slots if s.open(now))
+
 
 class _Carousel:
     def __init__(self, state: _State) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Engine, delete, exists, insert, or_, update
+from sqlalchemy import Engine, delete, exists, func, insert, or_, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
@@ -114,6 +114,25 @@ class SqlModelJobRepository:
             select(SlotRow.result_key).where(col(SlotRow.result_key).is_not(None))
         ).all()
         return {k for k in (*originals, *results) if k}
+
+    def count_by_status(self) -> dict[JobStatus, int]:
+        """Count jobs per status in one grouped query."""
+        rows = self._s.exec(select(JobRow.status, func.count()).group_by(col(JobRow.status))).all()
+        return {JobStatus(status): int(n) for status, n in rows}
+
+    def count_waiting_slots(self, now: datetime) -> int:
+        """Count the open slots of active jobs in one query."""
+        stmt = (
+            select(func.count())
+            .select_from(SlotRow)
+            .join(JobRow, col(JobRow.id) == col(SlotRow.job_id))
+            .where(
+                JobRow.status == JobStatus.ACTIVE.value,
+                col(SlotRow.result_key).is_(None),
+                or_(col(SlotRow.leased_until).is_(None), col(SlotRow.leased_until) <= now),
+            )
+        )
+        return int(self._s.exec(stmt).one())
 
     def _load(self, row: JobRow) -> Job:
         slots = self._s.exec(select(SlotRow).where(SlotRow.job_id == row.id)).all()
