@@ -45,9 +45,9 @@ def pip_environment(python: str, environ: dict[str, str] | None = None) -> dict[
     """Return ``environ`` for pip with the machine's extra package sources taken out.
 
     pip reads settings from files (``/etc/pip.conf``, ``/etc/xdg/pip/pip.conf``, the user's)
-    and ``PIP_*`` variables (``python -m pip config list`` shows them). The other settings of those files (index URL, certificates,
-    timeouts, proxy) are kept by moving them into ``PIP_*`` variables; the files are then
-    skipped (``PIP_CONFIG_FILE=/dev/null``).
+    and ``PIP_*`` variables (``python -m pip config list`` shows them). The other settings
+    of those files (index URL, certificates, timeouts, proxy) are kept by moving them into
+    ``PIP_*`` variables; the files are then skipped (``PIP_CONFIG_FILE=/dev/null``).
     """
     env = dict(os.environ if environ is None else environ)
     listing = subprocess.run(

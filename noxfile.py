@@ -9,7 +9,7 @@ from pathlib import Path
 import nox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dev import pip_environment, pip_sources  # noqa: E402  (dev.py sits beside this file)
+from dev import pip_environment, pip_sources  # dev.py sits beside this file
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
@@ -111,6 +111,8 @@ def lock(session: nox.Session) -> None:
         *COMPILE, *dev, "pyproject.toml", "--extra", "postgres", "-o", out + "postgres.lock"
     )
     build = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    # hatchling asks for editables when pip installs the project in editable mode (-e).
+    build = [*build, "editables"]
     build_in = Path(session.create_tmp()) / "build.in"
     build_in.write_text("\n".join(build) + "\n")
     session.run(*COMPILE, *dev, str(build_in), "-o", out + "build.lock")
@@ -119,6 +121,5 @@ def lock(session: nox.Session) -> None:
 
 def _relative_header(lock_file: Path, temp_input: str) -> None:
     """uv names the temporary input file in its annotations: name the build system instead."""
-    lock_file.write_text(
-        lock_file.read_text().replace(temp_input, "pyproject.toml [build-system]")
-    )
+    text = lock_file.read_text()
+    lock_file.write_text(text.replace(temp_input, "pyproject.toml [build-system]"))

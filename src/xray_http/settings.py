@@ -5,6 +5,7 @@ Read only by the composition root; the core gets plain values.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 import tomllib
@@ -132,6 +133,24 @@ def _check(s: Settings) -> None:
         raise SettingsError("lease_seconds and token_ttl_minutes must be positive")
     if s.storage not in {"sql", "memory"}:
         raise SettingsError("storage must be 'sql' or 'memory'")
+    if s.storage == "sql":
+        _check_driver(s.db_url)
+
+
+def _check_driver(url: str) -> None:
+    """Refuse a PostgreSQL URL early, and clearly, when its optional driver is not installed."""
+    dialect, _, driver = url.split(":", 1)[0].partition("+")
+    if dialect not in {"postgresql", "postgres"} or driver not in {"", "psycopg"}:
+        return
+    try:
+        found = importlib.util.find_spec("psycopg") is not None
+    except ImportError:
+        found = False
+    if not found:
+        raise SettingsError(
+            "database_url: PostgreSQL needs the psycopg driver, which is not installed: "
+            "pip install 'teddy-xray[postgres]'"
+        )
 
 
 def secret_key(settings: Settings) -> bytes:

@@ -82,7 +82,7 @@ def test_every_lock_pins_a_package_at_the_same_version() -> None:
 
 
 def test_every_pin_carries_a_hash() -> None:
-    """pip can install with --require-hashes: no pin is without its sha256 lines."""
+    """Every pin is installable with --require-hashes: no pin is without its sha256 lines."""
     for lock in ("run", "postgres", "dev", "build"):
         text = (ROOT / "requirements" / f"{lock}.lock").read_text(encoding="utf-8")
         entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2])
