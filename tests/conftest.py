@@ -63,7 +63,26 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     engine.dispose()
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+POSTGRES_PARAMS = {"postgres", "postgresql"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``postgres`` every test that reaches PostgreSQL, however its fixtures got there.
+
+    The fast loop (``-m "not postgres"``) then never needs the server, even when a new
+    fixture forgets its ``pytest.param(..., marks=pytest.mark.postgres)``.
+    """
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec is not None else ()
+        fixtures = getattr(item, "fixturenames", ())
+        if "postgres_url" in fixtures or any(
+            isinstance(value, str) and value in POSTGRES_PARAMS for value in params
+        ):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def any_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """Every backend, PostgreSQL included (for the storage contract suites)."""
     if request.param == "memory":

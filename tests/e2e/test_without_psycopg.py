@@ -88,7 +88,7 @@ def test_a_sqlite_server_runs_without_psycopg(server: Server, tmp_path: Path) ->
     assert not (tmp_path / "blocked.log").exists(), (tmp_path / "blocked.log").read_text()
 
 
-def test_a_postgresql_url_without_psycopg_names_the_extra(
+def test_a_pg_url_without_the_driver_names_the_extra(
     tmp_path: Path, no_psycopg: dict[str, str]
 ) -> None:
     """With a PostgreSQL URL and no psycopg, the command says to install teddy-xray[postgres]."""
