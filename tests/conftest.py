@@ -64,6 +64,32 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 
 
 POSTGRES_PARAMS = {"postgres", "postgresql"}
+ROOT = Path(__file__).resolve().parents[1]
+KEPT_DIRS = ("docs", "tests/assets", "src")
+
+
+def _snapshot() -> dict[str, tuple[int, int]]:
+    return {
+        str(path.relative_to(ROOT)): (path.stat().st_mtime_ns, path.stat().st_size)
+        for folder in KEPT_DIRS
+        for path in (ROOT / folder).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _checkout_stays_untouched() -> Iterator[None]:
+    """Tests write only into temporary folders: docs/, src/ and tests/assets/ stay as they were.
+
+    Pictures for docs/img/ are made by ``nox -s screenshots``.
+    """
+    before = _snapshot()
+    yield
+    after = _snapshot()
+    changed = sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+    assert not changed, f"tests wrote into the checkout: {changed}"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
