@@ -137,7 +137,7 @@ def _key_in_process(data_dir: str, start: object, out: object) -> None:
 def test_processes_starting_at_once_all_read_the_same_full_key(tmp_path: Path) -> None:
     """Server processes started together on a fresh data dir agree on the key."""
     context = multiprocessing.get_context("fork")
-    for attempt in range(5):
+    for attempt in range(3):
         data_dir = tmp_path / f"data{attempt}"
         start, out = context.Event(), context.Queue()
         processes = [
