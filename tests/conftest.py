@@ -95,6 +95,8 @@ def _checkout_stays_untouched() -> Iterator[None]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark ``postgres`` every test that reaches PostgreSQL, however its fixtures got there.
 
+    Tests on the ``live`` server process are marked ``e2e`` the same way.
+
     The fast loop (``-m "not postgres"``) then never needs the server, even when a new
     fixture forgets its ``pytest.param(..., marks=pytest.mark.postgres)``.
     """
@@ -106,6 +108,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             isinstance(value, str) and value in POSTGRES_PARAMS for value in params
         ):
             item.add_marker(pytest.mark.postgres)
+        if "live" in fixtures:  # tests/security's real server process on a real port
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
