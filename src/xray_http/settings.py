@@ -86,11 +86,11 @@ def coerce_setting(name: str, raw: Any, kind: Any) -> Any:
     names as a TOML list or comma-separated text. Anything else is refused with a message
     that names the setting and what it expects.
     """
-    value = raw.strip() if isinstance(raw, str) else raw
     path = kind is Path or kind == (Path | None)
     target = str if path else kind
-    if isinstance(value, Path):
-        value = str(value)
+    value = str(raw) if isinstance(raw, Path) else raw
+    if isinstance(value, str) and target is not str:  # text is kept as given
+        value = value.strip()
     if target is bool and isinstance(value, str):
         value = _BOOLEANS.get(value.lower(), value)
     names = target == tuple[str, ...]
