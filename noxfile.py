@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tomllib
 from pathlib import Path
@@ -39,9 +40,16 @@ COMPILE = [
 ]
 
 
+def _pip_env() -> dict[str, str | None]:
+    """dev.py's pip environment; nox adds the outer one, so dropped variables are unset (None)."""
+    env: dict[str, str | None] = dict(pip_environment(sys.executable))
+    env.update({name: None for name in os.environ if name.startswith("PIP_") and name not in env})
+    return env
+
+
 def _install(session: nox.Session, lock: str = "dev") -> None:
     """Install the pinned set ``requirements/{lock}.lock``, then the project itself."""
-    env = pip_environment(sys.executable)
+    env = _pip_env()
     locked = ["-r", "requirements/build.lock", "-r", f"requirements/{lock}.lock"]
     session.install("--require-hashes", *pip_sources(), *locked, env=env)
     session.install("--no-deps", "--no-build-isolation", *pip_sources(), "-e", ".", env=env)
@@ -98,7 +106,7 @@ def lock(session: nox.Session) -> None:
     group); the smaller sets are resolved under it as a constraint, so a package has the
     same version in every lock file. ``--upgrade`` takes the newest versions allowed.
     """
-    session.install("uv>=0.9", env=pip_environment(sys.executable))
+    session.install("uv>=0.9", env=_pip_env())
     upgrade = ["--upgrade"] if "--upgrade" in session.posargs else []
     out = "requirements/"
     session.run(
