@@ -83,7 +83,56 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     engine.dispose()
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+POSTGRES_PARAMS = {"postgres", "postgresql"}
+ROOT = Path(__file__).resolve().parents[1]
+KEPT_DIRS = ("docs/img", "tests/assets")  # generated pictures, not what developers edit
+
+
+def _snapshot() -> dict[str, tuple[int, int]]:
+    return {
+        str(path.relative_to(ROOT)): (path.stat().st_mtime_ns, path.stat().st_size)
+        for folder in KEPT_DIRS
+        for path in (ROOT / folder).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _checkout_stays_untouched() -> Iterator[None]:
+    """Tests write only into temporary folders: docs/img/ and tests/assets/ stay as they were.
+
+    Pictures for docs/img/ are made by ``nox -s screenshots``.
+    """
+    before = _snapshot()
+    yield
+    after = _snapshot()
+    changed = sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+    assert not changed, f"tests wrote into the checkout: {changed}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``postgres`` every test that reaches PostgreSQL, however its fixtures got there.
+
+    Tests on the ``live`` server process are marked ``e2e`` the same way.
+
+    The fast loop (``-m "not postgres"``) then never needs the server, even when a new
+    fixture forgets its ``pytest.param(..., marks=pytest.mark.postgres)``.
+    """
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec is not None else ()
+        fixtures = getattr(item, "fixturenames", ())
+        if "postgres_url" in fixtures or any(
+            isinstance(value, str) and value in POSTGRES_PARAMS for value in params
+        ):
+            item.add_marker(pytest.mark.postgres)
+        if "live" in fixtures:  # tests/security's real server process on a real port
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def any_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """Every backend, PostgreSQL included (for the storage contract suites)."""
     if request.param == "memory":

@@ -22,6 +22,7 @@ from xray_core.auth.limiter import FailureLimiter
 from xray_core.clock import SystemClock
 from xray_core.errors import XrayError
 from xray_core.owners.errors import OwnerNotFoundError
+from xray_http import __version__
 from xray_http.auth import SCHEME
 from xray_http.controllers._base import in_thread
 from xray_http.controllers.auth import AuthController
@@ -84,7 +85,7 @@ def _openapi() -> OpenAPIConfig:
     return OpenAPIConfig(
         components=Components(security_schemes={SCHEME: bearer}),
         title="Teddy X-Ray",
-        version="0.1.0",
+        version=__version__,
         description="Photos of stuffed animals in, pretend x-rays out. See docs/api.md.",
         path="/schema",
         render_plugins=[swagger, JsonRenderPlugin(path="/openapi.json")],

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from xray_http import __version__
 from xray_http.settings import CONFIG_NAME, Settings, SettingsError, load_settings, write_setting
 
 log = logging.getLogger("teddy_xray")
@@ -289,6 +290,7 @@ def owners(args: argparse.Namespace) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="teddy-xray", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"teddy-xray {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def data_dir(p: argparse.ArgumentParser) -> None:

@@ -219,6 +219,7 @@ def build_deps(container: Container) -> AppDeps:
 
     def migrate() -> None:
         prepare_database(container)
+
     health: HealthService = container.health()
     metrics: PrometheusMetrics = container.metrics()
     metrics.watch(jobs.counts)

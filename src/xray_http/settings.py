@@ -5,13 +5,20 @@ Read only by the composition root; the core gets plain values.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
 import secrets
+import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
+
+import msgspec
+import tomlkit
+import tomlkit.exceptions
 
 from xray_core.generation.model import DEFAULT_HOSPITAL_NAME
 
@@ -73,20 +80,36 @@ class Settings:
         return self.data_dir / "blobs"
 
 
-def _convert(name: str, raw: Any, kind: Any) -> Any:
+_BOOLEANS = {"true": True, "yes": True, "on": True, "1": True}
+_BOOLEANS |= {"false": False, "no": False, "off": False, "0": False}
+_EXPECTED = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+
+
+def coerce_setting(name: str, raw: Any, kind: Any) -> Any:
+    """Return ``raw`` (text from the environment, or a TOML value) as a ``kind`` setting.
+
+    Numbers may come as text; booleans as true/false, yes/no, on/off or 1/0; a tuple of
+    names as a TOML list or comma-separated text. Anything else is refused with a message
+    that names the setting and what it expects.
+    """
+    path = kind is Path or kind == (Path | None)
+    target = str if path else kind
+    value = str(raw) if isinstance(raw, Path) else raw
+    if isinstance(value, str) and target is not str:  # text is kept as given
+        value = value.strip()
+    if target is bool and isinstance(value, str):
+        value = _BOOLEANS.get(value.lower(), value)
+    names = target == tuple[str, ...]
+    if names and isinstance(value, str):
+        value = value.split(",")
     try:
-        if kind in (int, "int"):
-            return int(raw)
-        if kind in (float, "float"):
-            return float(raw)
-        if kind in (Path, "Path", "Path | None"):
-            return Path(str(raw))
-        if kind == "tuple[str, ...]":
-            items = raw if isinstance(raw, list) else str(raw).split(",")
-            return tuple(str(i).strip() for i in items if str(i).strip())
-    except (TypeError, ValueError) as exc:
-        raise SettingsError(f"setting {name}: cannot use {raw!r} ({exc})") from exc
-    return str(raw)
+        converted = msgspec.convert(value, target, strict=False)
+    except msgspec.ValidationError as exc:
+        expected = "a list of names" if names else _EXPECTED.get(target, str(target))
+        raise SettingsError(f"{name}: expected {expected}, got {raw!r}") from exc
+    if names:
+        return tuple(item.strip() for item in converted if item.strip())
+    return Path(converted) if path else converted
 
 
 def load_settings(
@@ -100,8 +123,9 @@ def load_settings(
     lower-case setting names (``password_hash = "..."``).
     """
     env = os.environ if environ is None else environ
+    hints = get_type_hints(Settings)
     known = {
-        f.name: f.type
+        f.name: hints[f.name]
         for f in fields(Settings)
         if f.name not in {"config_file", "default_public_url"}
     }
@@ -120,7 +144,7 @@ def load_settings(
     values: dict[str, Any] = {}
     given = {k: v for k, v in overrides.items() if v is not None and k in known}
     for source in (from_file, from_env, given):
-        values.update({k: _convert(k, v, known[k]) for k, v in source.items() if k in known})
+        values.update({k: coerce_setting(k, v, known[k]) for k, v in source.items() if k in known})
     values["data_dir"] = data_dir
     if overrides.get("default_public_url"):
         values["default_public_url"] = overrides["default_public_url"]
@@ -142,6 +166,24 @@ def _check(s: Settings) -> None:
         raise SettingsError("storage must be 'sql' or 'memory'")
     if s.blob_store not in {"files", "database"}:
         raise SettingsError("blob_store must be 'files' or 'database'")
+    if s.storage == "sql":
+        _check_driver(s.db_url)
+
+
+def _check_driver(url: str) -> None:
+    """Refuse a PostgreSQL URL early, and clearly, when its optional driver is not installed."""
+    dialect, _, driver = url.split(":", 1)[0].partition("+")
+    if dialect not in {"postgresql", "postgres"} or driver not in {"", "psycopg"}:
+        return
+    try:
+        found = importlib.util.find_spec("psycopg") is not None
+    except ImportError:
+        found = False
+    if not found:
+        raise SettingsError(
+            "database_url: PostgreSQL needs the psycopg driver, which is not installed: "
+            "pip install 'teddy-xray[postgres]'"
+        )
 
 
 def secret_key(settings: Settings) -> bytes:
@@ -150,24 +192,52 @@ def secret_key(settings: Settings) -> bytes:
         return settings.secret_key.encode()
     path = settings.data_dir / SECRET_NAME
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        _create_key_file(path)
+    key = path.read_text(encoding="ascii").strip()
+    if not key:
+        raise SettingsError(
+            f"{path} is empty: delete it to make a new key (tokens and image links signed "
+            "with the old one stop working), or set TEDDY_XRAY_SECRET_KEY"
+        )
+    return key.encode()
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new key under a temporary name, then link it into place.
+
+    A process starting at the same moment sees no file or a complete one, never an empty
+    one; the first link wins and every process reads the winner's key.
+    """
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret-", suffix=".tmp")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip().encode()
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(secrets.token_hex(32))
-    return path.read_text(encoding="ascii").strip().encode()
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process made it first
+            os.link(temporary, path)
+    finally:
+        Path(temporary).unlink()
 
 
 def write_setting(path: Path, name: str, value: str) -> None:
-    """Set ``name = "value"`` in the TOML file at ``path``, keeping its other lines (mode 0600)."""
-    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
-    kept = [ln for ln in lines if not ln.strip().startswith((f"{name} ", f"{name}="))]
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    kept.append(f'{name} = "{escaped}"')
+    """Set ``name = "value"`` in the TOML file at ``path``, keeping the rest of it (mode 0600).
+
+    The file is edited as TOML (tomlkit), so comments, layout, quoted keys and the other
+    settings stay as they were; it is replaced atomically.
+    """
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    try:
+        document = tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
+    document[name] = value
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(kept) + "\n")
+        handle.write(tomlkit.dumps(document))
+        handle.flush()
+        os.fsync(handle.fileno())
     tmp.replace(path)

@@ -46,7 +46,7 @@ def start_api(data_dir: Path, **overrides: object) -> Iterator[Api]:
     container.storage.engine().dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
     """The app on a fresh data dir, with SQLite in it or with an emptied PostgreSQL."""
     if request.param == "sqlite":

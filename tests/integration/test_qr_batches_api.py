@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+import pytest
 import zxingcpp
 from PIL import Image
 
@@ -58,6 +59,7 @@ def progress(api: Api) -> float:
     return float(api.client.get("/qr/progress", headers=api.auth).json()["progress"])
 
 
+@pytest.mark.slow
 def test_every_code_of_a_100_code_batch_decodes_to_an_owner_page_of_that_batch(
     api: Api, tmp_path: Path
 ) -> None:
@@ -99,6 +101,7 @@ def _at_once(*calls: Callable[[], T]) -> list[T]:
     return [results[i] for i in range(len(calls))]
 
 
+@pytest.mark.slow
 def test_concurrent_batches_each_get_exactly_their_own_codes(api: Api, tmp_path: Path) -> None:
     """Two batches started and rendered at the same time each decode to their own owners only."""
     qr: QRService = api.container.qr()

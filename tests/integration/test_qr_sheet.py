@@ -85,6 +85,7 @@ def _decode(pdf: bytes, tmp_path: Path) -> list[Decoded]:
     return found
 
 
+@pytest.mark.slow
 @BOTH_KINDS
 def test_every_code_decodes_to_its_url_where_the_layout_puts_it(kind: str, tmp_path: Path) -> None:
     """Each of 100 codes decodes to exactly its own URL, at the position the geometry gives."""
@@ -100,6 +101,7 @@ def test_every_code_decodes_to_its_url_where_the_layout_puts_it(kind: str, tmp_p
         assert (hit.x_mm, hit.y_mm) == pytest.approx((centre_x, centre_y), abs=1.0)
 
 
+@pytest.mark.slow
 def test_start_at_leaves_the_first_positions_of_the_first_page_empty(tmp_path: Path) -> None:
     """30 labels from position 5 of an L7160 sheet put 17 on page 1, 13 on page 2, none before."""
     layout = SheetLayout("avery-l7160", start_at=5)
@@ -152,6 +154,7 @@ def _render_at_once(
     results[index] = renderer.render(labels, header, lambda _: None)
 
 
+@pytest.mark.slow
 def test_renders_in_several_threads_at_once_match_sequential_renders() -> None:
     """Renders racing in threads, two on one cold renderer, give the bytes of sequential ones."""
     batches = [(_labels(300, seed=2), "A"), (_labels(250, seed=3), "B"), (_labels(90, seed=4), "C")]
@@ -243,6 +246,7 @@ def test_urls_too_long_for_a_sticker_and_empty_batches_are_rejected() -> None:
         renderer.render([], "h", lambda _: None)
 
 
+@pytest.mark.slow
 def test_fast_encoder_matches_qrcode_module_for_module() -> None:
     """The fast encoder gives exactly qrcode's modules, for any bytes and mixed lengths."""
     rng = random.Random(5)

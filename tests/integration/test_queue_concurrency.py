@@ -256,6 +256,7 @@ def process_worker(
     results.put(outcome)
 
 
+@pytest.mark.slow
 def test_processes_fill_every_slot_exactly_once(job_set: JobSet) -> None:
     """Four spawned processes, each with its own engine, fill each slot once."""
     ctx = multiprocessing.get_context("spawn")
@@ -323,6 +324,7 @@ def test_engines_creating_the_schema_together_all_succeed(database: str, tmp_pat
         assert errors == []
 
 
+@pytest.mark.slow
 def test_claims_never_come_back_empty_while_jobs_wait(job_set: JobSet) -> None:
     """Eight threads claiming at once all get a slot while unclaimed slots remain.
 

@@ -217,6 +217,7 @@ class TestLoginRateLimit:
         wrong(api.client, 11)
         assert api.client.get("/results", headers=api.auth).status_code == 200
 
+    @pytest.mark.slow
     def test_a_blocked_address_does_not_block_another(self, live: Live) -> None:
         """On a real server, the limit is per client address (here set by a local proxy header)."""
         with live.client() as client:

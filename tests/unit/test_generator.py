@@ -201,6 +201,7 @@ def test_transparent_backdrop_counts_as_light() -> None:
     assert grey[_toy(_photo("own.jpg"))].mean() > 70
 
 
+@pytest.mark.slow
 def test_a_large_phone_photo_gives_an_xray_of_its_full_size() -> None:
     """A photo bigger than the film limit (drawn smaller, scaled up) keeps its pixel size."""
     photo = _photo("teddy.jpg", 2600, 2100)

@@ -359,3 +359,4 @@ TestQueueOnMemory = MemoryQueueMachine.TestCase
 TestQueueOnMemory.settings = SETTINGS
 TestQueueOnSqlite = SqliteQueueMachine.TestCase
 TestQueueOnSqlite.settings = SETTINGS
+TestQueueOnSqlite = pytest.mark.slow(TestQueueOnSqlite)  # SQLite on every step
