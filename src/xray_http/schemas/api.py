@@ -69,3 +69,16 @@ class Health(msgspec.Struct):
 
     status: str
     pending_jobs: int
+
+
+class DecodedQR(msgspec.Struct):
+    """Extension ``POST /qr/decode``: the QR code's text, ``None`` when none was found."""
+
+    text: str | None
+
+
+class FractureRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Extension ``POST /results/{job_id}/{option}/fracture``: a stroke in image pixels."""
+
+    points: list[list[float]]
+    width: float = 16.0
