@@ -110,7 +110,7 @@ class FractureService:
             raise InvalidFieldError("option", "must be a result number (0, 1, ...)")
         with self._uow() as uow:
             job = uow.jobs.get(job_id)
-        if job is None or not job.original_key:
+        if job is None:
             raise JobNotFoundError(job_id)
         job.ensure_active()
         results = job.results()
