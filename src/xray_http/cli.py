@@ -13,8 +13,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xray_http.settings import CONFIG_NAME, Settings, SettingsError, load_settings, write_setting
+
+if TYPE_CHECKING:
+    from xray_http.tls import Certificate
 
 log = logging.getLogger("teddy_xray")
 
@@ -81,14 +85,17 @@ def serve(args: argparse.Namespace) -> None:
     from xray_http.container import build_deps, make_container  # noqa: PLC0415
 
     host = "127.0.0.1" if args.host in {"0.0.0.0", "::"} else args.host  # noqa: S104
-    public = f"http://{_lan_address() if args.host in {'0.0.0.0', '::'} else host}:{args.port}"  # noqa: S104
+    scheme = "https" if args.tls or args.certfile else "http"
+    lan = _lan_address() if args.host in {"0.0.0.0", "::"} else host  # noqa: S104
+    public = f"{scheme}://{lan}:{args.port}"
     settings = load_settings(data_dir=args.data_dir, default_public_url=public)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings = _ensure_password(settings)
     deps = build_deps(make_container(settings))
     app = create_app(deps)
+    cert = _certificate(args, settings, lan) if scheme == "https" else None
     print(
-        f"Teddy X-Ray serving on http://{args.host}:{args.port} "
+        f"Teddy X-Ray serving on {scheme}://{args.host}:{args.port} "
         f"(data in {settings.data_dir.resolve()}, docs at /schema)",
         flush=True,
     )
@@ -98,7 +105,11 @@ def serve(args: argparse.Namespace) -> None:
         from xray_http.worker import Worker, load_generator  # noqa: PLC0415
 
         # The built-in worker talks HTTP to this very server, with tokens minted in-process.
-        client = XrayClient(f"http://{host}:{args.port}", lambda _http: deps.auth.issue())
+        client = XrayClient(
+            f"{scheme}://{host}:{args.port}",
+            lambda _http: deps.auth.issue(),
+            verify=cert.client_context() if cert else True,
+        )
         worker = Worker(client, load_generator(args.generator), concurrency=args.concurrency)
         threading.Thread(
             target=_when_listening,
@@ -108,10 +119,37 @@ def serve(args: argparse.Namespace) -> None:
         ).start()
         log.info("built-in worker started (generator %s)", args.generator)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=False,
+            ssl_certfile=str(cert.certfile) if cert else None,
+            ssl_keyfile=str(cert.keyfile) if cert else None,
+        )
     finally:
         if worker is not None:
             worker.stop()
+
+
+def _certificate(args: argparse.Namespace, settings: Settings, lan: str) -> Certificate:
+    """Return the certificate to serve: the one given, else the data dir's self-signed one."""
+    from xray_http.tls import Certificate, ensure_certificate  # noqa: PLC0415
+
+    if bool(args.certfile) != bool(args.keyfile):
+        raise SystemExit("give both --certfile and --keyfile (or neither, for a self-signed one)")
+    if args.certfile:
+        return Certificate(Path(args.certfile), Path(args.keyfile))
+    cert = ensure_certificate(settings.data_dir, (lan, args.host))
+    print(
+        f"HTTPS with the self-signed certificate {cert.certfile}\n"
+        f"  valid for: {', '.join(cert.names())}\n"
+        f"  fingerprint (SHA-256): {cert.sha256}\n"
+        "  Devices warn once about it: compare the fingerprint, then accept it.",
+        flush=True,
+    )
+    return cert
 
 
 def work(args: argparse.Namespace) -> None:
@@ -202,6 +240,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--with-worker", action="store_true", help="also run the built-in CPU worker")
     p.add_argument("--generator", default="silhouette", help="generator of the built-in worker")
     p.add_argument("--concurrency", type=int, default=1, help="threads of the built-in worker")
+    p.add_argument("--tls", action="store_true", help="serve HTTPS (cameras on other devices)")
+    p.add_argument("--certfile", default=None, help="a real certificate (PEM) instead of one made")
+    p.add_argument("--keyfile", default=None, help="the private key (PEM) of --certfile")
     data_dir(p)
     p.set_defaults(func=serve)
 
