@@ -141,7 +141,7 @@ def _certificate(args: argparse.Namespace, settings: Settings, lan: str) -> Cert
         raise SystemExit("give both --certfile and --keyfile (or neither, for a self-signed one)")
     if args.certfile:
         return Certificate(Path(args.certfile), Path(args.keyfile))
-    cert = ensure_certificate(settings.data_dir, (lan, args.host))
+    cert = ensure_certificate(settings.data_dir, (lan, args.host, _lan_address()))
     print(
         f"HTTPS with the self-signed certificate {cert.certfile}\n"
         f"  valid for: {', '.join(cert.names())}\n"

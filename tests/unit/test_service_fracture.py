@@ -164,3 +164,15 @@ def test_empty_overlay_is_refused(services: Services, fracture: FractureService)
     job_id = job_with_results(services)
     with pytest.raises(InvalidInputError, match="overlay_file"):
         fracture.fracture_overlay(job_id, 0, overlay_png((50, 50), [], 4), 0, 0, 1.0, 1)
+
+
+def test_overlay_reaching_past_the_edge_is_clipped(
+    services: Services, fracture: FractureService
+) -> None:
+    """An overlay placed partly outside the image fractures the part inside it."""
+    job_id = job_with_results(services)
+    overlay = overlay_png((200, 40), [(0, 20), (199, 20)], 6)
+    fracture.fracture_overlay(job_id, 0, overlay, 900, 300, 1.0, 1)
+    assert_changed_only_along(
+        XRAY, services.jobs.image(job_id, "0"), [[900.0, 320.0], [1024.0, 320.0]], 6.0
+    )

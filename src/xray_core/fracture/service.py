@@ -51,9 +51,21 @@ class FractureService:
             InvalidStrokeError: the points or the width are unusable.
             ResultChangedError: the result changed while the fracture was drawn.
         """
+        self._fracture(job_id, option, points, width, jitter, clip=False)
+
+    def _fracture(
+        self,
+        job_id: int,
+        option: int,
+        points: Sequence[Sequence[float]],
+        width: float,
+        jitter: float,
+        *,
+        clip: bool,
+    ) -> None:
         slot, current = self._result(job_id, option)
         image = self._blobs.get(current)
-        stroke = _checked_points(points, _png_size(image))
+        stroke = _checked_points(points, _png_size(image), clip=clip)
         if not (math.isfinite(width) and MIN_WIDTH <= width <= MAX_WIDTH):
             raise InvalidStrokeError("width", f"must be between {MIN_WIDTH:g} and {MAX_WIDTH:g}")
         if not (math.isfinite(jitter) and 0.0 <= jitter <= MAX_NOISE):
@@ -88,7 +100,8 @@ class FractureService:
         if stroke is None:
             raise InvalidStrokeError("overlay_file", "has no painted (opaque) pixels")
         width = min(max(stroke.width, MIN_WIDTH), MAX_WIDTH)
-        self.fracture(job_id, option, stroke.points, width, jitter=max(noise, 0.0))
+        # A painted overlay may reach a pixel past the edge (rounding in the browser): clip it.
+        self._fracture(job_id, option, stroke.points, width, max(noise, 0.0), clip=True)
 
     def undo(self, job_id: int, option: int) -> None:
         """Restore the unedited image of result ``option``.
@@ -151,7 +164,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 def _checked_points(
-    points: Sequence[Sequence[float]], size: tuple[int, int]
+    points: Sequence[Sequence[float]], size: tuple[int, int], *, clip: bool = False
 ) -> list[tuple[float, float]]:
     """Return the stroke as ``(x, y)`` pairs, or raise naming what is wrong with it."""
     if len(points) < 2:
@@ -164,6 +177,8 @@ def _checked_points(
         if len(point) != 2 or not all(math.isfinite(v) for v in point):
             raise InvalidStrokeError("points", f"point {i} is not a pair of numbers [x, y]")
         x, y = float(point[0]), float(point[1])
+        if clip:
+            x, y = min(max(x, 0.0), float(width)), min(max(y, 0.0), float(height))
         if not (0.0 <= x <= width and 0.0 <= y <= height):
             raise InvalidStrokeError(
                 "points", f"point {i} ({x:g}, {y:g}) is outside the {width}x{height} image"
