@@ -13,6 +13,7 @@ SCRIPTS = [
     "bench_api_qr.py",
     "bench_queue.py",
     "bench_migrate.py",
+    "bench_ui_api.py",
 ]
 
 

@@ -33,10 +33,13 @@ class Server:
         port: int | None = None,
         env: Mapping[str, str] | None = None,
         extra_args: tuple[str, ...] = (),
+        *,
+        tls: bool = False,
     ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.tls = tls  # readiness is polled without verification; tests verify themselves
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.env = {**os.environ, **(env or {})}
         self.log = data_dir.parent / f"server-{self.port}-{time.monotonic_ns()}.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -69,7 +72,8 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.output}")
             try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                health = httpx.get(f"{self.url}/health", timeout=1, verify=not self.tls)
+                if health.status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass

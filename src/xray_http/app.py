@@ -27,11 +27,13 @@ from xray_http.auth import SCHEME
 from xray_http.controllers._base import in_thread
 from xray_http.controllers.auth import AuthController
 from xray_http.controllers.carousel import CarouselController
+from xray_http.controllers.fracture import FractureController
 from xray_http.controllers.health import HealthController
 from xray_http.controllers.jobs import JobController
 from xray_http.controllers.metrics import MetricsController
 from xray_http.controllers.owners import OwnerController, not_found_page
 from xray_http.controllers.qr import QRController
+from xray_http.controllers.qr_decode import QRDecodeController
 from xray_http.controllers.results import ResultsController
 from xray_http.deps import AppDeps
 from xray_http.errors import unexpected_error_handler, xray_error_handler
@@ -123,6 +125,8 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             HealthController,
             MetricsController,
             OwnerController,
+            FractureController,
+            QRDecodeController,
             create_static_files_router(
                 path="/schema/static", directories=_swagger_assets(), include_in_schema=False
             ),
@@ -135,6 +139,8 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             "carousel": provide(deps.carousel),
             "qr": provide(deps.qr),
             "owners": provide(deps.owners),
+            "fracture": provide(deps.fracture),
+            "qr_reader": provide(deps.qr_reader),
             # Failed logins per client address, counted in this process only.
             "login_limiter": provide(FailureLimiter(SystemClock(), deps.login_failures_per_minute)),
         },

@@ -13,10 +13,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xray_http import __version__
 from xray_http.settings import CONFIG_NAME, Settings, SettingsError, load_settings, write_setting
+
+if TYPE_CHECKING:
+    from xray_http.tls import Certificate
 
 log = logging.getLogger("teddy_xray")
 
@@ -84,7 +87,9 @@ def serve(args: argparse.Namespace) -> None:
     from xray_http.observability import configure_logging  # noqa: PLC0415
 
     host = "127.0.0.1" if args.host in {"0.0.0.0", "::"} else args.host  # noqa: S104
-    public = f"http://{_lan_address() if args.host in {'0.0.0.0', '::'} else host}:{args.port}"  # noqa: S104
+    scheme = "https" if args.tls or args.certfile else "http"
+    lan = _lan_address() if args.host in {"0.0.0.0", "::"} else host  # noqa: S104
+    public = f"{scheme}://{lan}:{args.port}"
     settings = load_settings(data_dir=args.data_dir, default_public_url=public)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings = _ensure_password(settings)
@@ -93,8 +98,9 @@ def serve(args: argparse.Namespace) -> None:
     deps = build_deps(container)
     app = create_app(deps)
     configure_logging(args.log_format, args.log_level)  # after the app: Litestar sets its own
+    cert = _certificate(args, settings, lan) if scheme == "https" else None
     print(
-        f"Teddy X-Ray serving on http://{args.host}:{args.port} "
+        f"Teddy X-Ray serving on {scheme}://{args.host}:{args.port} "
         f"(data in {settings.data_dir.resolve()}, docs at /schema)",
         flush=True,
     )
@@ -104,7 +110,11 @@ def serve(args: argparse.Namespace) -> None:
         from xray_http.worker import Worker, load_generator  # noqa: PLC0415
 
         # The built-in worker talks HTTP to this very server, with tokens minted in-process.
-        client = XrayClient(f"http://{host}:{args.port}", lambda _http: deps.auth.issue())
+        client = XrayClient(
+            f"{scheme}://{host}:{args.port}",
+            lambda _http: deps.auth.issue(),
+            verify=cert.client_context() if cert else True,
+        )
         worker = Worker(client, load_generator(args.generator), concurrency=args.concurrency)
         threading.Thread(
             target=_when_listening,
@@ -123,6 +133,8 @@ def serve(args: argparse.Namespace) -> None:
             log_level=args.log_level,
             access_log=False,
             log_config=None,
+            ssl_certfile=str(cert.certfile) if cert else None,
+            ssl_keyfile=str(cert.keyfile) if cert else None,
         )
     finally:
         if worker is not None:
@@ -213,6 +225,25 @@ def restore(args: argparse.Namespace) -> None:
     )
 
 
+def _certificate(args: argparse.Namespace, settings: Settings, lan: str) -> Certificate:
+    """Return the certificate to serve: the one given, else the data dir's self-signed one."""
+    from xray_http.tls import Certificate, ensure_certificate  # noqa: PLC0415
+
+    if bool(args.certfile) != bool(args.keyfile):
+        raise SystemExit("give both --certfile and --keyfile (or neither, for a self-signed one)")
+    if args.certfile:
+        return Certificate(Path(args.certfile), Path(args.keyfile))
+    cert = ensure_certificate(settings.data_dir, (lan, args.host, _lan_address()))
+    print(
+        f"HTTPS with the self-signed certificate {cert.certfile}\n"
+        f"  valid for: {', '.join(cert.names())}\n"
+        f"  fingerprint (SHA-256): {cert.sha256}\n"
+        "  Devices warn once about it: compare the fingerprint, then accept it.",
+        flush=True,
+    )
+    return cert
+
+
 def work(args: argparse.Namespace) -> None:
     """Run a worker against a server that speaks the User API."""
     import signal  # noqa: PLC0415
@@ -288,16 +319,7 @@ def owners(args: argparse.Namespace) -> None:
         )
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="teddy-xray", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"teddy-xray {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    def data_dir(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--data-dir", type=Path, default=None, help="default: ./data or TEDDY_XRAY_DATA_DIR"
-        )
-
+def _serve_parser(sub: Any, data_dir: Callable[[argparse.ArgumentParser], None]) -> None:
     p = sub.add_parser("serve", help="run the server")
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")  # noqa: S104
     p.add_argument("--port", type=int, default=8000)
@@ -310,8 +332,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--with-worker", action="store_true", help="also run the built-in CPU worker")
     p.add_argument("--generator", default="silhouette", help="generator of the built-in worker")
     p.add_argument("--concurrency", type=int, default=1, help="threads of the built-in worker")
+    p.add_argument("--tls", action="store_true", help="serve HTTPS (cameras on other devices)")
+    p.add_argument("--certfile", default=None, help="a real certificate (PEM) instead of one made")
+    p.add_argument("--keyfile", default=None, help="the private key (PEM) of --certfile")
     data_dir(p)
     p.set_defaults(func=serve)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="teddy-xray", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"teddy-xray {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def data_dir(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--data-dir", type=Path, default=None, help="default: ./data or TEDDY_XRAY_DATA_DIR"
+        )
+
+    _serve_parser(sub, data_dir)
 
     p = sub.add_parser("worker", help="turn queued photos into x-rays (polls a server)")
     p.add_argument("--server", required=True, help="e.g. http://192.168.1.20:8000")

@@ -7,6 +7,7 @@ speaks the contract.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,9 +84,10 @@ class XrayClient:
         *,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self._http = httpx.Client(
-            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport
+            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport, verify=verify
         )
         self._token_source = token_source
         self._token: str | None = None

@@ -16,15 +16,19 @@ from typing import Any, cast
 from dependency_injector import containers, providers
 from sqlalchemy import Engine
 
+from xray_core.adapters.fracture import PillowFracturePainter
 from xray_core.adapters.pillow_images import PillowImageSanitizer
 from xray_core.adapters.qr_sheet import ReportLabQRSheetRenderer
 from xray_core.adapters.security import BcryptPasswordHasher, PyJwtTokenCodec
+from xray_core.adapters.zxing_qr import ZxingQRDecoder
 from xray_core.auth.service import AuthService, UrlSigner
 from xray_core.carousel.service import CarouselService
 from xray_core.clock import SystemClock
+from xray_core.fracture.service import FractureService
 from xray_core.health import HealthService
 from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
+from xray_core.qr.reader import QRFrameReader
 from xray_core.qr.service import QRService
 from xray_core.qr.sheet import SheetKind, SheetLayout
 from xray_http.deps import AppDeps
@@ -159,6 +163,10 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(lambda s: s.qr_batches_kept, settings),
     )
     owners = providers.Singleton(OwnerService, storage.uow, storage.blobs)
+    painter = providers.Singleton(PillowFracturePainter)
+    fracture = providers.Singleton(FractureService, storage.uow, storage.blobs, painter)
+    qr_decoder = providers.Singleton(ZxingQRDecoder)
+    qr_reader = providers.Singleton(QRFrameReader, qr_decoder)
 
 
 def prepare_database(container: Container) -> MigrationReport | None:
@@ -236,6 +244,8 @@ def build_deps(container: Container) -> AppDeps:
         carousel=container.carousel(),
         qr=qr,
         owners=container.owners(),
+        fracture=container.fracture(),
+        qr_reader=container.qr_reader(),
         public_url=settings.public_url,
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         login_failures_per_minute=settings.login_failures_per_minute,

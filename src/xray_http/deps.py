@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 
 from xray_core.auth.service import AuthService, UrlSigner
 from xray_core.carousel.service import CarouselService
+from xray_core.fracture.service import FractureService
 from xray_core.generation.model import DEFAULT_HOSPITAL_NAME
 from xray_core.health import HealthService
 from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
+from xray_core.qr.reader import QRFrameReader
 from xray_core.qr.service import QRService
 from xray_http.prometheus import PrometheusMetrics
 
@@ -25,6 +27,8 @@ class AppDeps:
     carousel: CarouselService
     qr: QRService
     owners: OwnerService
+    fracture: FractureService
+    qr_reader: QRFrameReader
     public_url: str = ""
     max_upload_bytes: int = 20 * 1024 * 1024
     login_failures_per_minute: int = 10

@@ -414,6 +414,10 @@ class TestDocsAndHeaders:
             "GET /results",
             "GET /results/{job_id}/{option}",
             "GET /confirm",
+            "POST /qr/decode",
+            "POST /results/{job_id}/{option}/fracture",
+            "POST /results/{job_id}/{option}/undo",
+            "POST /apply_fracture_queue",
         }
 
     @pytest.mark.parametrize("path", ["/carousel", "/health", "/carousel/0", "/results"])

@@ -40,7 +40,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live: Live) 
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
-        timeout=300,  # 170 s was too tight on a loaded machine with four more operations
+        timeout=280,  # 22 operations on a shared, loaded machine; pytest-timeout is 300
         check=False,
     )
     report = result.stdout + result.stderr

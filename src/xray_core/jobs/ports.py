@@ -39,6 +39,14 @@ class JobRepository(Protocol):
         """Store the status, original key and slots (matched by index) of ``job``."""
         ...
 
+    def replace_result(self, job_id: int, index: int, expected: str, new: str) -> bool:
+        """Point slot ``index`` of active job ``job_id`` at ``new`` if it points at ``expected``.
+
+        A compare-and-set: returns ``False`` and changes nothing when the job is not active
+        or the slot holds another result (or none), e.g. after a retry or a concurrent edit.
+        """
+        ...
+
     def referenced_keys(self) -> set[str]:
         """Return every blob key a job or slot points at."""
         ...

@@ -12,6 +12,7 @@ from datetime import timedelta
 from xray_core.carousel.model import CarouselItem
 from xray_core.clock import Clock
 from xray_core.images.ports import ImageSanitizer
+from xray_core.jobs.edits import unedited_key
 from xray_core.jobs.errors import (
     InvalidFieldError,
     JobNotFoundError,
@@ -199,7 +200,9 @@ class JobService:
             job = self._job(job_id, uow, lock=True)
             job.ensure_active()
             results = [str(s.result_key) for s in job.results()]
+            # Fracture edits keep the unedited image beside them; it goes whatever is decided.
             doomed = list(results)
+            unedited = [unedited_key(k) for k in results if unedited_key(k) != k]
             kept: OwnerItem | None = None
             if action is ConfirmAction.CONFIRM:
                 if not 0 <= choice < self.results_per_image:
@@ -235,7 +238,7 @@ class JobService:
                 cancelled = replace(job.without_results(), status=JobStatus.CANCELLED)
                 uow.jobs.save(replace(cancelled, original_key=""))
             uow.commit()
-        for key in doomed:
+        for key in doomed + unedited:
             self._blobs.delete(key)
         if action is ConfirmAction.CONFIRM:
             self._metrics.confirmed((now - job.created_at).total_seconds())
@@ -258,6 +261,7 @@ class JobService:
                 | uow.owners.referenced_keys()
                 | {b.pdf_key for b in uow.batches.all() if b.pdf_key}
             )
+        used |= {unedited_key(k) for k in used}  # an edited result keeps its unedited one
         removed = 0
         for key, age in list(self._blobs.keys()):
             if key not in used and age >= min_age_seconds:

@@ -53,3 +53,16 @@ class QRSheetRenderer(Protocol):
                 the returned bytes are complete.
         """
         ...
+
+
+class QRDecoder(Protocol):
+    """Finds and reads a QR code in a camera frame (a JPEG, PNG or WebP image)."""
+
+    def decode(self, frame: bytes) -> str | None:
+        """Return the text of the QR code in ``frame``, or ``None`` if it shows none.
+
+        Raises:
+            xray_core.errors.UnsupportedMediaError: ``frame`` is not a decodable image.
+            xray_core.errors.TooLargeError: ``frame`` has more pixels than the decoder takes.
+        """
+        ...

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
 from xray_core.auth.service import UrlSigner
+from xray_core.jobs.edits import edit_version
 from xray_core.jobs.model import ConfirmAction
 from xray_core.jobs.service import ORIGINAL, JobService
 from xray_http.auth import BEARER, requires_token, requires_token_or_signature
@@ -43,9 +44,12 @@ class ResultsController(Controller):
         pending = await in_thread(jobs.pending)
         base = base_url(request, deps)
 
-        def url(path: str) -> str:
+        def url(path: str, key: str | None = None) -> str:
             expires, sig = signer.sign(path)
-            return f"{base}{path}?expires={expires}&sig={sig}"
+            # A fracture edit changes the URL (v=...), so a browser fetches the new image.
+            version = edit_version(key) if key else None
+            tag = f"&v={version}" if version else ""
+            return f"{base}{path}?expires={expires}&sig={sig}{tag}"
 
         return ResultsRead(
             metadata={
@@ -59,7 +63,9 @@ class ResultsController(Controller):
                 for j in pending
             },
             results={
-                str(j.id): [url(f"/results/{j.id}/{i}") for i in range(len(j.results()))]
+                str(j.id): [
+                    url(f"/results/{j.id}/{i}", s.result_key) for i, s in enumerate(j.results())
+                ]
                 for j in pending
             },
             originals={str(j.id): url(f"/results/{j.id}/{ORIGINAL}") for j in pending},

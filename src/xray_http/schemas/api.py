@@ -62,3 +62,16 @@ class ErrorRead(msgspec.Struct):
 
     status_code: int
     detail: str
+
+
+class DecodedQR(msgspec.Struct):
+    """Extension ``POST /qr/decode``: the QR code's text, ``None`` when none was found."""
+
+    text: str | None
+
+
+class FractureRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Extension ``POST /results/{job_id}/{option}/fracture``: a stroke in image pixels."""
+
+    points: list[list[float]]
+    width: float = 16.0

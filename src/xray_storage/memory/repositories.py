@@ -71,6 +71,16 @@ class _Jobs:
         if job.id in self._s.jobs:
             self._s.jobs[job.id] = job
 
+    def replace_result(self, job_id: int, index: int, expected: str, new: str) -> bool:
+        job = self._s.jobs.get(job_id)
+        if job is None or job.status is not JobStatus.ACTIVE:
+            return False
+        slot = next((s for s in job.slots if s.index == index), None)
+        if slot is None or slot.result_key != expected:
+            return False
+        self._s.jobs[job_id] = job.with_slot(replace(slot, result_key=new))
+        return True
+
     def referenced_keys(self) -> set[str]:
         keys = {j.original_key for j in self._s.jobs.values() if j.original_key}
         keys |= {str(s.result_key) for j in self._s.jobs.values() for s in j.slots if s.filled}

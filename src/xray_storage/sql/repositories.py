@@ -107,6 +107,25 @@ class SqlModelJobRepository:
                 )
             )
 
+    def replace_result(self, job_id: int, index: int, expected: str, new: str) -> bool:
+        """Swap a slot's result key in one guarded UPDATE (a compare-and-set)."""
+        active = exists(
+            select(JobRow.id).where(
+                col(JobRow.id) == job_id, JobRow.status == JobStatus.ACTIVE.value
+            )
+        )
+        result = self._s.execute(
+            update(SlotRow)
+            .where(
+                col(SlotRow.job_id) == job_id,
+                col(SlotRow.idx) == index,
+                col(SlotRow.result_key) == expected,
+                active,
+            )
+            .values(result_key=new)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
     def referenced_keys(self) -> set[str]:
         """Return the blob keys of every job and slot."""
         originals = self._s.exec(select(JobRow.original_key)).all()
