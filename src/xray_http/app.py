@@ -14,7 +14,9 @@ from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 
 from xray_core.auth.limiter import FailureLimiter
 from xray_core.clock import SystemClock
@@ -23,10 +25,13 @@ from xray_core.owners.errors import OwnerNotFoundError
 from xray_http.auth import SCHEME
 from xray_http.controllers._base import in_thread
 from xray_http.controllers.auth import AuthController
+from xray_http.controllers.booth_api import BoothApiController
 from xray_http.controllers.carousel import CarouselController
 from xray_http.controllers.jobs import JobController
 from xray_http.controllers.meta import MetaController
 from xray_http.controllers.owners import OwnerController, not_found_page
+from xray_http.controllers.pages.booth import BoothPages
+from xray_http.controllers.pages.render import STATIC, TEMPLATES
 from xray_http.controllers.qr import QRController
 from xray_http.controllers.results import ResultsController
 from xray_http.deps import AppDeps
@@ -111,6 +116,11 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             CarouselController,
             MetaController,
             OwnerController,
+            BoothApiController,
+            BoothPages,
+            create_static_files_router(
+                path="/static", directories=[STATIC], include_in_schema=False
+            ),
             create_static_files_router(
                 path="/schema/static", directories=[_swagger_assets()], include_in_schema=False
             ),
@@ -132,6 +142,7 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             Exception: unexpected_error_handler,
         },
         openapi_config=_openapi(),
+        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         cors_config=CORSConfig(allow_origins=["*"], expose_headers=JOB_HEADERS),
         request_max_body_size=deps.max_upload_bytes,
         # Browsers must take our content types as given (an "image" is never run as a page).

@@ -9,6 +9,7 @@ operation by the factory the storage container provides. Tests override provider
 from __future__ import annotations
 
 import logging
+from dataclasses import fields
 from datetime import timedelta
 from typing import Any, cast
 
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, text
 
 from xray_core.adapters.pillow_images import PillowImageSanitizer
 from xray_core.adapters.qr_sheet import ReportLabQRSheetRenderer
+from xray_core.adapters.qr_svg import qr_svg
 from xray_core.adapters.security import BcryptPasswordHasher, PyJwtTokenCodec
 from xray_core.auth.service import AuthService, UrlSigner
 from xray_core.carousel.service import CarouselService
@@ -136,6 +138,26 @@ class Container(containers.DeclarativeContainer):
     owners = providers.Singleton(OwnerService, storage.uow, storage.blobs)
 
 
+SECRET_SETTINGS = frozenset({"password_hash", "secret_key", "database_url"})
+
+
+def settings_view(settings: Settings) -> dict[str, str]:
+    """Return the settings as text for the admin page; secrets only say whether they are set."""
+    shown = {}
+    for item in fields(settings):
+        if item.name in {"config_file", "default_public_url"}:
+            continue
+        value = getattr(settings, item.name)
+        if item.name in SECRET_SETTINGS:
+            shown[item.name] = "(set)" if value else "(not set)"
+        elif isinstance(value, tuple):
+            shown[item.name] = ", ".join(value)
+        else:
+            shown[item.name] = str(value)
+    shown["qr_base_url"] = settings.qr_base_url
+    return shown
+
+
 def build_deps(container: Container) -> AppDeps:
     """Return the services of ``container`` as the HTTP layer wants them."""
     settings: Settings = container.settings()
@@ -176,6 +198,9 @@ def build_deps(container: Container) -> AppDeps:
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         login_failures_per_minute=settings.login_failures_per_minute,
         health=health,
+        screen_seconds=settings.screen_seconds,
+        settings_view=settings_view(settings),
+        qr_svg=qr_svg,
         on_startup=(collect_garbage, resume_batches),
         on_shutdown=(dispose,),
     )

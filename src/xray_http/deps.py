@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from xray_core.auth.service import AuthService, UrlSigner
@@ -26,5 +26,10 @@ class AppDeps:
     max_upload_bytes: int = 20 * 1024 * 1024
     login_failures_per_minute: int = 10
     health: Callable[[], None] = lambda: None
+    # For the booth pages: the slide time of the big screen, the settings shown on /admin
+    # (secrets hidden) and a QR code drawer (text -> SVG bytes) for the home page.
+    screen_seconds: int = 8
+    settings_view: Mapping[str, str] = field(default_factory=dict)
+    qr_svg: Callable[[str], bytes] | None = None
     on_startup: tuple[Callable[[], None], ...] = field(default=())
     on_shutdown: tuple[Callable[[], None], ...] = field(default=())

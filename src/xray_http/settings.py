@@ -34,7 +34,7 @@ class Settings:
     token_ttl_minutes: int = 720
     results_per_image: int = 2
     carousel_size: int = 10
-    animal_types: tuple[str, ...] = ("dog", "cat", "horse", "other")
+    animal_types: tuple[str, ...] = ("bear", "dog", "cat", "rabbit", "horse", "other")
     public_url: str = ""
     lease_seconds: int = 600
     max_upload_mb: int = 20
@@ -47,6 +47,7 @@ class Settings:
     signed_url_seconds: int = 3600
     login_failures_per_minute: int = 10
     storage: str = "sql"
+    screen_seconds: int = 8
     # Not a setting: what ``serve`` derives from its host and port when public_url is unset.
     default_public_url: str = field(default="http://localhost:8000", compare=False)
     config_file: Path | None = field(default=None, compare=False)
@@ -130,6 +131,8 @@ def _check(s: Settings) -> None:
         raise SettingsError("carousel_size must be at least 1")
     if s.lease_seconds < 1 or s.token_ttl_minutes < 1:
         raise SettingsError("lease_seconds and token_ttl_minutes must be positive")
+    if s.screen_seconds < 2:
+        raise SettingsError("screen_seconds must be at least 2")
     if s.storage not in {"sql", "memory"}:
         raise SettingsError("storage must be 'sql' or 'memory'")
 

@@ -1,0 +1,92 @@
+// Shared by every booth page: the catalogue, the token, and calls to our own API.
+const texts = JSON.parse(document.getElementById("i18n").textContent);
+const TOKEN = "teddy-xray-token";
+
+/** The text for `key` in the page's language, with {name} placeholders filled. */
+export function t(key, values = {}) {
+  let text = texts[key] ?? key;
+  for (const [name, value] of Object.entries(values)) text = text.replaceAll(`{${name}}`, String(value));
+  return text;
+}
+
+export const token = () => localStorage.getItem(TOKEN);
+export function setToken(value) {
+  if (value) localStorage.setItem(TOKEN, value);
+  else localStorage.removeItem(TOKEN);
+}
+
+/** Go to the login page, which brings the user back here afterwards. */
+export function toLogin(reason) {
+  const next = location.pathname + location.search;
+  const query = new URLSearchParams({ next });
+  if (reason) query.set("reason", reason);
+  location.assign(`/login?${query}`);
+}
+
+/** The pages that need the token call this first. */
+export function requireLogin() {
+  if (!token()) toLogin();
+}
+
+/** An answer of the API that was not 2xx; `field` names the form field it is about, if any. */
+export class ApiError extends Error {
+  constructor(status, detail, field, response) {
+    super(detail);
+    this.status = status;
+    this.field = field;
+    this.response = response;
+  }
+}
+
+export async function errorOf(response) {
+  let body = {};
+  try { body = await response.json(); } catch { /* not JSON */ }
+  const detail = typeof body.detail === "string" ? body.detail : t("error.unknown", { status: response.status });
+  const field = body.field ?? (/^([a-z_]+): /.exec(detail) || [])[1];
+  return new ApiError(response.status, detail, field, response);
+}
+
+/** Call the API with the token; a 401 ends the session and goes to the login page. */
+export async function api(path, options = {}) {
+  const headers = new Headers(options.headers || {});
+  if (token()) headers.set("Authorization", `Bearer ${token()}`);
+  const response = await fetch(path, { ...options, headers, cache: "no-store" });
+  if (response.status === 401 && !options.noLoginRedirect) {
+    setToken(null);
+    toLogin("expired");
+    throw new ApiError(401, "session expired");
+  }
+  if (!response.ok) throw await errorOf(response);
+  return response;
+}
+
+export const json = async (path, options) => (await api(path, options)).json();
+
+let statusTimer = 0;
+/** Say something in the page's aria-live status line (it fades after a while). */
+export function announce(text, seconds = 6) {
+  const status = document.getElementById("status");
+  status.textContent = text;
+  clearTimeout(statusTimer);
+  statusTimer = setTimeout(() => { status.textContent = ""; }, seconds * 1000);
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Show the logout button on pages used while logged in; logging out here logs out every tab. */
+function wireLogout() {
+  const button = document.querySelector("[data-logout]");
+  if (!button) return;
+  button.hidden = !token();
+  button.addEventListener("click", () => {
+    setToken(null);
+    location.assign("/login?reason=logout");
+  });
+  window.addEventListener("storage", (event) => {
+    if (event.key === TOKEN && !event.newValue && document.body.dataset.page !== "login"
+        && document.body.dataset.page !== "screen" && document.body.dataset.page !== "home") {
+      toLogin("logout");
+    }
+  });
+}
+wireLogout();
