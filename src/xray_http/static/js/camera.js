@@ -9,6 +9,7 @@ export async function startCamera(video, facingMode = "environment") {
   });
   video.srcObject = stream;
   await video.play();
+  if (!video.videoWidth) await new Promise((resolve) => video.addEventListener("resize", resolve, { once: true }));
   return stream;
 }
 

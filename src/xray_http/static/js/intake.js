@@ -100,10 +100,13 @@ function stopPhotoCamera() {
 $("photo-camera").addEventListener("click", async () => {
   stopScan();
   $("photo-crop").hidden = true;
+  const take = $("photo-take");
+  take.disabled = true; // until the camera shows a picture
   try {
     $("photo-live").hidden = false;
     await startCamera($("photo-video"));
-    $("photo-take").focus();
+    take.disabled = false;
+    take.focus();
   } catch {
     stopPhotoCamera();
     cameraBlocked();
@@ -111,6 +114,7 @@ $("photo-camera").addEventListener("click", async () => {
 });
 
 $("photo-take").addEventListener("click", () => {
+  if (!$("photo-video").videoWidth) return;
   const shot = frameOf($("photo-video"));
   stopPhotoCamera();
   photoFile = null;
