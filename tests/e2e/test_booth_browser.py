@@ -87,13 +87,12 @@ def test_an_event_from_qr_sheets_to_the_big_screen_and_the_family(
     api: tuple[httpx.Client, dict[str, str]],
     tmp_path: Path,
 ) -> None:
-    """Admin prints codes; intake types one and photographs the toy with the webcam; review
-    shows the worker's x-ray; approve; the big screen shows it within 5 s; the family sees it."""
+    """QR sheets, intake by webcam, review, approve, big screen within 5 s, the family's page."""
     doctor = browser.new_context(viewport=DESKTOP)
     page = doctor.new_page()
     errors = collect_errors(page)
     log_in(page, booth.url, password, "/admin")
-    page.get_by_label("Number of codes (1–1000)").fill("3")
+    page.locator("#qr-n").fill("3")
     page.get_by_role("button", name="Make QR sheets").click()
     expect(page.get_by_role("link", name="Download PDF")).to_be_visible(timeout=60_000)
     client, auth = api
