@@ -22,7 +22,12 @@ def approve_one(server: Server, password: str, animal: str, colour: tuple[int, i
     with httpx.Client(base_url=server.url, timeout=60) as client:
         token = client.post("/token", data={"password": password}).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
-        data = {"first_name": "Ida", "last_name": "Secret", "animal_name": animal, "qr_content": "x"}
+        data = {
+            "first_name": "Ida",
+            "last_name": "Secret",
+            "animal_name": animal,
+            "qr_content": "x",
+        }
         files = {"file": ("p.jpg", jpeg(64, 48, colour), "image/jpeg")}
         job_id = int(client.post("/upload", headers=auth, data=data, files=files).json()["job_id"])
         claim = client.get("/job", headers=auth)
@@ -82,12 +87,12 @@ def test_the_big_screen_survives_many_slides_new_items_and_a_restart(tmp_path: P
                 colour = (40 * round_number % 255, 120, 200)
                 job_id = approve_one(server, password, f"Tier{round_number}", colour)
                 approved = time.monotonic()
-                assert wait_until(lambda: shown(page) == str(job_id), 5), round_number
+                assert wait_until(lambda job=job_id: shown(page) == str(job), 5), round_number
                 print(f"\nround {round_number}: on screen {time.monotonic() - approved:.1f} s")
                 seen: set[str] = set()
                 for _ in range(5):  # a few slide changes of 2 s each
                     before = shown(page)
-                    assert wait_until(lambda: shown(page) != before, 5)
+                    assert wait_until(lambda old=before: shown(page) != old, 5)
                     seen.add(shown(page))
                 with httpx.Client(base_url=server.url) as client:
                     on_carousel = {str(i["job_id"]) for i in client.get("/carousel/items").json()}
