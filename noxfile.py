@@ -49,3 +49,10 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: API throughput and latency, memory, QR batches, the generator."""
     _install(session, "test")
     session.run("python", "bench/run.py", *session.posargs)
+
+
+@nox.session(python="3.11")
+def screenshots(session: nox.Session) -> None:
+    """Screenshots of every booth page (desktop, phone, German) into docs/img."""
+    _install(session, "test")
+    session.run("python", "bench/screenshots.py", *session.posargs)
