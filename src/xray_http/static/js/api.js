@@ -1,6 +1,9 @@
 // Shared by every booth page: the catalogue, the token, and calls to our own API.
 const texts = JSON.parse(document.getElementById("i18n").textContent);
 const TOKEN = "teddy-xray-token";
+// The last token, kept after it expired: sent along with the next login so that this device
+// is not held up by a login block meant for strangers (see docs/adr/0004).
+const PREVIOUS = "teddy-xray-previous-token";
 
 /** The text for `key` in the page's language, with {name} placeholders filled. */
 export function t(key, values = {}) {
@@ -11,9 +14,12 @@ export function t(key, values = {}) {
 
 export const token = () => localStorage.getItem(TOKEN);
 export function setToken(value) {
+  const old = localStorage.getItem(TOKEN);
+  if (old) localStorage.setItem(PREVIOUS, old);
   if (value) localStorage.setItem(TOKEN, value);
   else localStorage.removeItem(TOKEN);
 }
+export const previousToken = () => localStorage.getItem(PREVIOUS);
 
 /** Go to the login page, which brings the user back here afterwards. */
 export function toLogin(reason) {
@@ -80,6 +86,7 @@ function wireLogout() {
   button.hidden = !token();
   button.addEventListener("click", () => {
     setToken(null);
+    localStorage.removeItem(PREVIOUS); // logging out means: this device is not ours any more
     location.assign("/login?reason=logout");
   });
   window.addEventListener("storage", (event) => {

@@ -1,5 +1,5 @@
 // The login page: the shared password -> a token kept in localStorage, never in a URL.
-import { t, setToken, token } from "./api.js";
+import { previousToken, setToken, t, token } from "./api.js";
 
 const form = document.getElementById("login");
 const password = document.getElementById("password");
@@ -51,7 +51,9 @@ form.addEventListener("submit", async (event) => {
   submit.disabled = true;
   let response;
   try {
-    response = await fetch("/token", { method: "POST", body: new URLSearchParams({ password: password.value }) });
+    const headers = previousToken() ? { Authorization: `Bearer ${previousToken()}` } : {};
+    const body = new URLSearchParams({ password: password.value });
+    response = await fetch("/token", { method: "POST", body, headers });
   } catch {
     submit.disabled = false;
     show(t("login.offline"));
