@@ -17,9 +17,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.booth import DESKTOP, PHONE, camera_frame, launch, write_y4m  # noqa: E402
-from tests.e2e.test_owner_page_browser import scan_first_code  # noqa: E402
-from tests.serverproc import Server  # noqa: E402
+from tests.e2e.booth import DESKTOP, PHONE, camera_frame, launch, write_y4m
+from tests.e2e.test_owner_page_browser import scan_first_code
+from tests.serverproc import Server
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "img"
 
@@ -62,7 +62,8 @@ def run(url: str, password: str, work: Path) -> None:
     webcam = write_y4m(camera_frame(None), work / "teddy.y4m")
     with sync_playwright() as playwright:
         browser = launch(playwright, webcam)
-        for lang, sizes in (("en", {"desktop": DESKTOP, "phone": PHONE}), ("de", {"desktop": DESKTOP})):
+        runs = (("en", {"desktop": DESKTOP, "phone": PHONE}), ("de", {"desktop": DESKTOP}))
+        for lang, sizes in runs:
             for size_name, viewport in sizes.items():
                 suffix = f"{size_name}" + ("-de" if lang == "de" else "")
                 phone = {"is_mobile": True, "has_touch": True} if size_name == "phone" else {}
