@@ -224,6 +224,15 @@ def test_retry_cancel_and_the_approve_shortcut(
     page = browser.new_page(viewport=DESKTOP)
     log_in(page, booth.url, password, "/review")
     wait_for_xray(page, kept)
+    wait_for_xray(page, dropped)
+    page.wait_for_function(  # both x-rays of both cases are in
+        "() => document.querySelectorAll('.slot.filled img').length >= 4", timeout=90_000
+    )
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.wait_for_timeout(3500)  # three polls of /results (events flow while Playwright waits)
+    assert sum("/results?" in u or u.endswith("/results") for u in fetched) >= 2
+    assert [u for u in fetched if "/results/" in u] == []  # unchanged pictures stay
     page.locator(f".case[data-job='{kept}']").get_by_role("button", name="Retry").click()
     expect(page.get_by_role("status")).to_contain_text("New x-rays are being made for Hoppel")
     wait_for_xray(page, kept)
