@@ -78,6 +78,10 @@ def collect_errors(page: Page) -> list[str]:
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on(
         "console",
-        lambda message: errors.append(message.text) if message.type == "error" else None,
+        lambda message: (
+            errors.append(f"{message.text} {message.location.get('url', '')}")
+            if message.type == "error"
+            else None
+        ),
     )
     return errors

@@ -62,11 +62,11 @@ def file_name(number: int, item: OwnerItem, kind: str) -> str:
 
 
 def _card(number: int, item: OwnerItem, base: str, texts: dict[str, str]) -> dict[str, str]:
-    kind = "" if item.animal_type == "other" else texts.get(f"animal.{item.animal_type}", "")
+    kind = item.animal_type
     return {
         "name": item.animal_name,
         "date": _date(item.created_at, texts),
-        "kind": kind or ("" if item.animal_type == "other" else item.animal_type),
+        "kind": "" if kind == "other" else texts.get(f"animal.{kind}", kind),
         **{k: f"{base}{item.id}/{k}.png" for k in KINDS},
         **{f"{k}_file": file_name(number, item, k) for k in KINDS},
     }

@@ -1,7 +1,7 @@
 // The admin page: QR sheets with a live progress bar, the state of the booth, the settings.
 import { announce, api, json, requireLogin, sleep, t } from "./api.js";
 
-requireLogin();
+await requireLogin();
 const $ = (id) => document.getElementById(id);
 let pdfUrl = null;
 

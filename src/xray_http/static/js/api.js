@@ -29,9 +29,15 @@ export function toLogin(reason) {
   location.assign(`/login?${query}`);
 }
 
-/** The pages that need the token call this first. */
+/**
+ * The pages that need the token start with `await requireLogin()`: without a token it goes
+ * to the login page and never resolves, so the rest of the page's script does not run (and
+ * cannot answer the redirect with a "session ended" 401 of its own).
+ */
 export function requireLogin() {
-  if (!token()) toLogin();
+  if (token()) return Promise.resolve();
+  toLogin();
+  return new Promise(() => {});
 }
 
 /** An answer of the API that was not 2xx; `field` names the form field it is about, if any. */
@@ -75,6 +81,16 @@ export function announce(text, seconds = 6) {
   status.textContent = text;
   clearTimeout(statusTimer);
   statusTimer = setTimeout(() => { status.textContent = ""; }, seconds * 1000);
+}
+
+/**
+ * The path of an absolute URL from the API, to load from the origin of this page: the API
+ * writes URLs with the public_url setting, which may name another host than the one this
+ * browser used (and the CSP allows only this page's own origin).
+ */
+export function local(url) {
+  const parsed = new URL(url, location.href);
+  return parsed.pathname + parsed.search;
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,7 +4,7 @@ import { blobOf, frameOf, startCamera, stopCamera } from "./camera.js";
 import { CropBox } from "./crop.js";
 import { scan } from "./qrscan.js";
 
-requireLogin();
+await requireLogin();
 const $ = (id) => document.getElementById(id);
 const form = $("intake");
 const qr = $("qr_content");

@@ -1,8 +1,8 @@
 // The review page: every pending case, oldest first, updated in place from GET /results.
-import { announce, api, json, requireLogin, sleep, t } from "./api.js";
+import { announce, api, json, local, requireLogin, sleep, t } from "./api.js";
 import { Painter } from "./paint.js";
 
-requireLogin();
+await requireLogin();
 const POLL_MS = 1000;
 const list = document.getElementById("cases");
 const caseTemplate = document.getElementById("case-template");
@@ -32,9 +32,9 @@ function setImage(img, url, holder) {
     img.removeAttribute("src");
     return true;
   }
-  const parsed = new URL(url, location.href);
+  const parsed = new URL(local(url), location.href);
   if (holder.round) parsed.searchParams.set("round", holder.round);
-  img.src = parsed.href;
+  img.src = parsed.pathname + parsed.search;
   return true;
 }
 
@@ -183,7 +183,7 @@ async function fracture(id, option, slot, fractions) {
 async function fullSize(slot) {
   if (!slot.full || keyOf(slot.full) === slot.key) return [slot.img.naturalWidth, slot.img.naturalHeight];
   const image = new Image();
-  image.src = slot.full;
+  image.src = local(slot.full);
   await image.decode();
   return [image.naturalWidth, image.naturalHeight];
 }

@@ -12,7 +12,9 @@ let front = 0;
 let nextAt = 0;
 
 async function blobUrl(url) {
-  const response = await fetch(url, { cache: "no-cache" });
+  // Only the path: the API writes URLs with public_url, which may be another host than ours.
+  const parsed = new URL(url, location.href);
+  const response = await fetch(parsed.pathname + parsed.search, { cache: "no-cache" });
   if (!response.ok) throw new Error(`${response.status}`);
   return URL.createObjectURL(await response.blob());
 }
