@@ -415,6 +415,10 @@ class TestDocsAndHeaders:
             "GET /results",
             "GET /results/{job_id}/{option}",
             "GET /confirm",
+            # extensions for the booth pages
+            "GET /cases/pending",
+            "GET /status",
+            "GET /settings",
         }
 
     @pytest.mark.parametrize("path", ["/carousel", "/health", "/carousel/0", "/results"])
