@@ -100,9 +100,10 @@ def contact_sheet(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def screenshots(session: nox.Session) -> None:
-    """Render the pictures in docs/img/ (the owner page on a phone) with the Debian Chromium."""
+    """Screenshots of every booth page (desktop, phone, German) and the owner page into docs/img."""
     _install(session)
-    session.run("python", "-m", "tests.screenshots", str(ROOT / "docs" / "img"), *session.posargs)
+    session.run("python", "bench/screenshots.py", *session.posargs)
+    session.run("python", "-m", "tests.screenshots", str(ROOT / "docs" / "img"))
 
 
 @nox.session(python="3.11", venv_backend="venv")

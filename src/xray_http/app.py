@@ -16,7 +16,9 @@ from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 
 from xray_core.auth.limiter import FailureLimiter
 from xray_core.clock import SystemClock
@@ -26,12 +28,15 @@ from xray_http import __version__
 from xray_http.auth import SCHEME
 from xray_http.controllers._base import in_thread
 from xray_http.controllers.auth import AuthController
+from xray_http.controllers.booth_api import BoothApiController
 from xray_http.controllers.carousel import CarouselController
 from xray_http.controllers.fracture import FractureController
 from xray_http.controllers.health import HealthController
 from xray_http.controllers.jobs import JobController
 from xray_http.controllers.metrics import MetricsController
 from xray_http.controllers.owners import OwnerController, not_found_page
+from xray_http.controllers.pages.booth import BoothPages
+from xray_http.controllers.pages.render import STATIC, TEMPLATES
 from xray_http.controllers.qr import QRController
 from xray_http.controllers.qr_decode import QRDecodeController
 from xray_http.controllers.results import ResultsController
@@ -127,6 +132,11 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             OwnerController,
             FractureController,
             QRDecodeController,
+            BoothApiController,
+            BoothPages,
+            create_static_files_router(
+                path="/static", directories=[STATIC], include_in_schema=False
+            ),
             create_static_files_router(
                 path="/schema/static", directories=_swagger_assets(), include_in_schema=False
             ),
@@ -150,6 +160,7 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             Exception: unexpected_error_handler,
         },
         openapi_config=_openapi(),
+        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         cors_config=CORSConfig(allow_origins=["*"], expose_headers=JOB_HEADERS),
         request_max_body_size=deps.max_upload_bytes,
         # Browsers must take our content types as given (an "image" is never run as a page).

@@ -9,6 +9,7 @@ operation by the factory the storage container provides. Tests override provider
 from __future__ import annotations
 
 import logging
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -19,6 +20,7 @@ from sqlalchemy import Engine
 from xray_core.adapters.fracture import PillowFracturePainter
 from xray_core.adapters.pillow_images import PillowImageSanitizer
 from xray_core.adapters.qr_sheet import ReportLabQRSheetRenderer
+from xray_core.adapters.qr_svg import qr_svg
 from xray_core.adapters.security import BcryptPasswordHasher, PyJwtTokenCodec
 from xray_core.adapters.zxing_qr import ZxingQRDecoder
 from xray_core.auth.service import AuthService, UrlSigner
@@ -206,6 +208,26 @@ def prepare_database(container: Container) -> MigrationReport | None:
     return report
 
 
+SECRET_SETTINGS = frozenset({"password_hash", "secret_key", "database_url"})
+
+
+def settings_view(settings: Settings) -> dict[str, str]:
+    """Return the settings as text for the admin page; secrets only say whether they are set."""
+    shown = {}
+    for item in fields(settings):
+        if item.name in {"config_file", "default_public_url"}:
+            continue
+        value = getattr(settings, item.name)
+        if item.name in SECRET_SETTINGS:
+            shown[item.name] = "(set)" if value else "(not set)"
+        elif isinstance(value, tuple):
+            shown[item.name] = ", ".join(value)
+        else:
+            shown[item.name] = str(value)
+    shown["qr_base_url"] = settings.qr_base_url
+    return shown
+
+
 def build_deps(container: Container) -> AppDeps:
     """Return the services of ``container`` as the HTTP layer wants them."""
     settings: Settings = container.settings()
@@ -251,6 +273,9 @@ def build_deps(container: Container) -> AppDeps:
         login_failures_per_minute=settings.login_failures_per_minute,
         hospital_name=settings.hospital_name,
         health=health,
+        screen_seconds=settings.screen_seconds,
+        settings_view=settings_view(settings),
+        qr_svg=qr_svg,
         metrics=metrics,
         metrics_token=settings.metrics_token,
         # The schema first: an app built by any entry point upgrades its database on start.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from xray_core.auth.service import AuthService, UrlSigner
@@ -36,5 +36,10 @@ class AppDeps:
     health: HealthService = field(default_factory=lambda: HealthService(()))
     metrics: PrometheusMetrics | None = None
     metrics_token: str = ""
+    # For the booth pages: the slide time of the big screen, the settings shown on /admin
+    # (secrets hidden) and a QR code drawer (text -> SVG bytes) for the home page.
+    screen_seconds: int = 8
+    settings_view: Mapping[str, str] = field(default_factory=dict)
+    qr_svg: Callable[[str], bytes] | None = None
     on_startup: tuple[Callable[[], None], ...] = field(default=())
     on_shutdown: tuple[Callable[[], None], ...] = field(default=())

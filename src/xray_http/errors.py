@@ -54,7 +54,11 @@ def xray_error_handler(_: Request[Any, Any, Any], exc: XrayError) -> Response[ob
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, TooManyRequestsError):
         headers["Retry-After"] = str(exc.retry_after)
-    return Response({"status_code": code, "detail": exc.message}, status_code=code, headers=headers)
+    body: dict[str, object] = {"status_code": code, "detail": exc.message}
+    field = getattr(exc, "field", None)
+    if isinstance(field, str):
+        body["field"] = field  # extension: the form field the detail is about
+    return Response(body, status_code=code, headers=headers)
 
 
 def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[object]:

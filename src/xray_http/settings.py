@@ -43,7 +43,7 @@ class Settings:
     token_ttl_minutes: int = 720
     results_per_image: int = 2
     carousel_size: int = 10
-    animal_types: tuple[str, ...] = ("dog", "cat", "horse", "other")
+    animal_types: tuple[str, ...] = ("bear", "dog", "cat", "rabbit", "horse", "other")
     public_url: str = ""
     lease_seconds: int = 600
     max_upload_mb: int = 20
@@ -60,6 +60,7 @@ class Settings:
     hospital_name: str = DEFAULT_HOSPITAL_NAME
     min_free_mb: int = 200
     metrics_token: str = ""
+    screen_seconds: int = 8
     # Not a setting: what ``serve`` derives from its host and port when public_url is unset.
     default_public_url: str = field(default="http://localhost:8000", compare=False)
     config_file: Path | None = field(default=None, compare=False)
@@ -162,6 +163,8 @@ def _check(s: Settings) -> None:
         raise SettingsError("lease_seconds and token_ttl_minutes must be positive")
     if s.min_free_mb < 0:
         raise SettingsError("min_free_mb must not be negative")
+    if s.screen_seconds < 2:
+        raise SettingsError("screen_seconds must be at least 2")
     if s.storage not in {"sql", "memory"}:
         raise SettingsError("storage must be 'sql' or 'memory'")
     if s.blob_store not in {"files", "database"}:

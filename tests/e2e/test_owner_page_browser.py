@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 390, "height": 844}
+SCREENSHOT_NAME = "owner-page-phone.png"  # docs/img gets it from `nox -s screenshots`
 
 
 @pytest.fixture
@@ -112,9 +113,9 @@ def test_owner_page_shows_the_xray_on_a_phone(server: Server, tmp_path: Path) ->
             assert page.get_by_text("Download the x-ray").is_visible()
             assert all(url.startswith(server.url) for url in requested)  # works offline
             page.evaluate("window.scrollTo(0, 0)")
-            screenshot = tmp_path / "owner-page-phone.png"  # docs/img/: `nox -s screenshots`
-            page.screenshot(path=str(screenshot), full_page=True)
+            shot_path = tmp_path / SCREENSHOT_NAME  # tests write only into temporary dirs
+            page.screenshot(path=str(shot_path), full_page=True)
         finally:
             browser.close()
-    with Image.open(screenshot) as shot:
+    with Image.open(shot_path) as shot:
         assert shot.width == 2 * PHONE["width"]

@@ -334,8 +334,9 @@ class TestFullCycle:
 
 class TestCarouselAndTypes:
     def test_animal_types(self, api: Api) -> None:
-        """GET /animal_types lists the configured types with other."""
-        assert api.client.get("/animal_types").json() == {"types": ["dog", "cat", "horse", "other"]}
+        """GET /animal_types lists the default types, bear first and other last."""
+        expected = ["bear", "dog", "cat", "rabbit", "horse", "other"]
+        assert api.client.get("/animal_types").json() == {"types": expected}
 
     @pytest.mark.parametrize("index", ["0", "5", "abc", "-1"])
     def test_bad_carousel_index_is_404(self, api: Api, index: str) -> None:
@@ -418,6 +419,10 @@ class TestDocsAndHeaders:
             "POST /results/{job_id}/{option}/fracture",
             "POST /results/{job_id}/{option}/undo",
             "POST /apply_fracture_queue",
+            # extensions for the booth pages
+            "GET /cases/pending",
+            "GET /status",
+            "GET /settings",
         }
 
     @pytest.mark.parametrize("path", ["/carousel", "/health", "/carousel/0", "/results"])

@@ -25,7 +25,7 @@ PRIVATE = {
     "referrer-policy": "no-referrer",
     "x-robots-tag": "noindex, nofollow",
 }
-CSP_PARTS = ("default-src 'self'", "img-src 'self'", "style-src 'unsafe-inline'")
+CSP_PARTS = ("default-src 'self'", "img-src 'self'", "style-src 'self'", "script-src 'none'")
 
 
 @dataclass
@@ -50,7 +50,7 @@ class Links(HTMLParser):
         values = dict(attrs)
         if tag == "img":
             self.images.append(str(values["src"]))
-        elif tag == "a":
+        elif tag == "a" and not str(values["href"]).startswith("?lang="):  # the language switch
             self.links.append(str(values["href"]))
         elif tag == "script":
             self.scripts += 1

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tests.images import jpeg, png
 
 IMAGES = (png(), jpeg(), png(7, 5))
-ANIMAL_TYPES = ("dog", "cat", "horse", "other")
+ANIMAL_TYPES = ("bear", "dog", "cat", "rabbit", "horse", "other")
 
 
 @schemathesis.hook.apply_to(path="/upload", method="POST")

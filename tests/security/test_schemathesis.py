@@ -22,6 +22,7 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 CLI = Path(sys.executable).parent / "schemathesis"
 
 
+@pytest.mark.timeout(600)
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(live: Live) -> None:
     """All phases pass: no 5xx, no undocumented status or content type, no bad response body."""
     assert CLI.exists(), "schemathesis is not installed: pip install --group test"
@@ -40,7 +41,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live: Live) 
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
-        timeout=280,  # 22 operations on a shared, loaded machine; pytest-timeout is 300
+        # 23 operations with the booth pages' extensions: ~350 s on 2 loaded shared cores.
+        timeout=480,
         check=False,
     )
     report = result.stdout + result.stderr

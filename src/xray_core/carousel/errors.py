@@ -21,3 +21,10 @@ class CarouselIndexFormatError(NotFoundError):
 
     def __init__(self, index: str) -> None:
         super().__init__(f"carousel index {index[:20]!r} is not a number")
+
+
+class CarouselJobError(NotFoundError):
+    """No item of this job is on the screen (any more)."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"job {job_id} has no image on the carousel")

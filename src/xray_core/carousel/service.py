@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from xray_core.carousel.errors import CarouselIndexError
+from xray_core.carousel.errors import CarouselIndexError, CarouselJobError
 from xray_core.ports import BlobStore, UnitOfWork
 
 
@@ -15,6 +15,16 @@ class CarouselPair:
 
     xray: bytes
     original: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class CarouselEntry:
+    """What the big screen shows of one item: its place, job and the animal (no family name)."""
+
+    index: int
+    job_id: int
+    animal_name: str
+    animal_type: str
 
 
 class CarouselService:
@@ -44,3 +54,28 @@ class CarouselService:
         return CarouselPair(
             xray=self._blobs.get(item.xray_key), original=self._blobs.get(item.original_key)
         )
+
+    def entries(self) -> list[CarouselEntry]:
+        """Return the items on the screen, newest first, with their animals' names."""
+        with self._uow() as uow:
+            items = uow.carousel.latest(self._size)
+            jobs = {item.job_id: uow.jobs.get(item.job_id) for item in items}
+        entries = []
+        for index, item in enumerate(items):
+            job = jobs[item.job_id]
+            name, kind = (job.info.animal_name, job.info.animal_type) if job else ("", "other")
+            entries.append(CarouselEntry(index, item.job_id, name, kind))
+        return entries
+
+    def image(self, job_id: int, kind: str) -> bytes:
+        """Return the ``"xray"`` or ``"original"`` PNG of the item of job ``job_id``.
+
+        Raises:
+            CarouselJobError: the job is not on the screen (any more), or the kind is unknown.
+        """
+        with self._uow() as uow:
+            items = uow.carousel.latest(self._size)
+        for item in items:
+            if item.job_id == job_id and kind in {"xray", "original"}:
+                return self._blobs.get(item.xray_key if kind == "xray" else item.original_key)
+        raise CarouselJobError(job_id)

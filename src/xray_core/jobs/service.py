@@ -28,6 +28,7 @@ from xray_core.jobs.model import (
     NewJob,
     Upload,
 )
+from xray_core.jobs.status import BoothStatus, booth_status
 from xray_core.jobs.validation import job_info, normalise_types
 from xray_core.metrics import JobMetrics, NoMetrics
 from xray_core.owners.model import OwnerItem
@@ -52,7 +53,7 @@ class JobService:
         *,
         results_per_image: int = 2,
         lease: timedelta = timedelta(minutes=10),
-        animal_types: Sequence[str] = ("dog", "cat", "horse"),
+        animal_types: Sequence[str] = ("bear", "dog", "cat", "rabbit", "horse"),
         owner_storage: OwnerStorage | None = None,
         metrics: JobMetrics | None = None,
     ) -> None:
@@ -162,6 +163,23 @@ class JobService:
         return JobCounts(
             by_status={s: by_status.get(s, 0) for s in JobStatus}, waiting_slots=waiting
         )
+
+    def status(self) -> BoothStatus:
+        """Return the counts of the pending cases and their latest generation times."""
+        return booth_status(self.pending(), self._clock.now())
+
+    def pending_for(self, qr_content: str) -> list[int]:
+        """Return the ids of pending jobs for the owner ``qr_content`` names, oldest first.
+
+        A URL, its bare token and its short code all name the same owner.
+        """
+        with self._uow() as uow:
+            wanted = resolve_owner(uow, qr_content)
+            return [
+                job.id
+                for job in uow.jobs.active()
+                if resolve_owner(uow, job.info.qr_content) == wanted
+            ]
 
     def image(self, job_id: int, option: str) -> bytes:
         """Return a pending job's original (``"original"``) or result ``option`` as PNG.

@@ -7,7 +7,6 @@ import re
 import unicodedata
 import zipfile
 from datetime import datetime
-from html import escape
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
@@ -20,6 +19,8 @@ from xray_core.owners.errors import OwnerNotFoundError
 from xray_core.owners.model import OwnerItem
 from xray_core.owners.service import OwnerService
 from xray_http.controllers._base import in_thread
+from xray_http.controllers.pages.render import language_of, render
+from xray_http.i18n import catalogue
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _ITEM_ID = re.compile(r"[0-9]{1,12}")
@@ -28,105 +29,26 @@ KINDS = ("xray", "original")
 
 # Sent with every /p response, the 404 page included: the URL is a secret, keep it out of
 # shared caches, Referer headers and search engines; the page runs no script at all.
+# The language switch is a plain link (?lang=de) so the page needs no script for it either.
 PRIVATE_HEADERS = {
     "Cache-Control": "private, max-age=0",
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow",
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self'; style-src 'unsafe-inline'; "
+        "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     ),
 }
 TOKEN_PARAM = PathParameter(description="The secret token printed in the family's QR code.")
 ITEM_PARAM = PathParameter(description="The id of one confirmed x-ray of this owner.")
 
-_CSS = """
-*{box-sizing:border-box}
-body{margin:0;font:17px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
-background:#fdf3e6;color:#3b2f2a}
-main{max-width:38rem;margin:0 auto;padding:1.1rem .8rem 2.5rem}
-header{text-align:center}
-.logo{width:72px;height:72px}
-.brand{margin:.2rem 0 0;font-size:.85rem;letter-spacing:.08em;text-transform:uppercase;
-color:#9a7559}
-h1{margin:.1rem 0 .3rem;font-size:2.3rem;line-height:1.1;overflow-wrap:anywhere}
-.lead{margin:0;color:#6b5446}
-.card{background:#fff;border-radius:1.4rem;box-shadow:0 6px 22px rgba(90,55,20,.13);
-padding:.8rem;margin:1.3rem 0}
-.card h2{margin:0;font-size:1.55rem;overflow-wrap:anywhere}
-.date{margin:0 0 .7rem;color:#9a7559}
-.film{margin:0;background:#0b0f14;border-radius:1rem;padding:.3rem}
-.film img{display:block;width:100%;height:auto;border-radius:.7rem}
-.photo{display:flex;gap:.9rem;align-items:center;margin:1rem 0 0}
-.photo img{width:6rem;height:6rem;object-fit:cover;border-radius:.9rem;flex:none}
-.photo p{margin:0;color:#6b5446}
-.buttons{display:grid;gap:.65rem;margin-top:1rem}
-.button{display:block;text-align:center;text-decoration:none;font-weight:650;
-font-size:1.05rem;padding:.9rem 1rem;border-radius:999px;background:#2d6cdf;color:#fff}
-.button.light{background:#e6eefc;color:#1d4fae}
-.button.all{background:#e0763a;margin-top:1.6rem}
-footer{margin-top:2rem;text-align:center;font-size:.85rem;color:#9a7559}
-"""
-
-_BEAR = (
-    '<svg class="logo" viewBox="0 0 64 64" aria-hidden="true">'
-    '<circle cx="15" cy="16" r="10" fill="#b47a4c"/><circle cx="49" cy="16" r="10" fill="#b47a4c"/>'
-    '<circle cx="15" cy="16" r="5" fill="#eac29a"/><circle cx="49" cy="16" r="5" fill="#eac29a"/>'
-    '<circle cx="32" cy="36" r="23" fill="#c58a58"/>'
-    '<ellipse cx="32" cy="45" rx="11" ry="8.5" fill="#f2d6b6"/>'
-    '<circle cx="23.5" cy="31" r="3" fill="#3b2f2a"/>'
-    '<circle cx="40.5" cy="31" r="3" fill="#3b2f2a"/>'
-    '<ellipse cx="32" cy="41" rx="4.2" ry="3" fill="#3b2f2a"/>'
-    '<path d="M27 47.5q5 4 10 0" stroke="#3b2f2a" stroke-width="2" fill="none"'
-    ' stroke-linecap="round"/>'
-    '<rect x="35" y="15" width="17" height="6.5" rx="3.2" fill="#fff" stroke="#dcc3a6"'
-    ' transform="rotate(28 43.5 18.2)"/></svg>'
-)
+MONTHS_KEY = "owner.months"
 
 
-PRIVATE_NOTE = "This page is only for you: please keep its link to yourself."
-
-
-def _page(title: str, body: str, note: str = PRIVATE_NOTE) -> str:
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="robots" content="noindex, nofollow">'
-        '<meta name="referrer" content="no-referrer">'
-        f"<title>{escape(title)} · Teddy X-Ray</title><style>{_CSS}</style></head>"
-        f"<body><main>{body}<footer>Teddy Bear Hospital · {escape(note)}</footer></main>"
-        "</body></html>"
-    )
-
-
-def _header(title: str, lead: str) -> str:
-    return (
-        f'<header>{_BEAR}<p class="brand">Teddy Bear Hospital</p>'
-        f'<h1>{escape(title)}</h1><p class="lead">{escape(lead)}</p></header>'
-    )
-
-
-NOT_FOUND_PAGE = _page(
-    "Page not found",
-    _header(
-        "Page not found",
-        "We could not find this page. Please check the link or scan the QR code again.",
-    ),
-    note="Get well soon!",
-)
-COME_BACK_PAGE = _page(
-    "Almost ready",
-    _header(
-        "Almost ready!",
-        "Your cuddly friend's x-ray is not here yet. Please come back later, "
-        "with the same QR code.",
-    ),
-)
-
-
-def _date(when: datetime) -> str:
-    return f"{when.day} {when:%B %Y}"
+def _date(when: datetime, texts: dict[str, str]) -> str:
+    month = texts[MONTHS_KEY].split(",")[when.month - 1]
+    return texts["owner.date"].format(day=when.day, month=month, year=when.year)
 
 
 def _slug(name: str) -> str:
@@ -139,41 +61,42 @@ def file_name(number: int, item: OwnerItem, kind: str) -> str:
     return f"{number:02d}-{_slug(item.animal_name)}-{kind}.png"
 
 
-def _card(number: int, item: OwnerItem, base: str, *, named: bool) -> str:
-    name = escape(item.animal_name)
-    heading = f"<h2>{name}</h2>" if named else ""
-    kind = "" if item.animal_type == "other" else f" · {escape(item.animal_type)}"
-    links = {k: escape(f"{base}{item.id}/{k}.png") for k in KINDS}
-    files = {k: escape(file_name(number, item, k)) for k in KINDS}
-    return (
-        f'<article class="card">{heading}'
-        f'<p class="date">Taken on {escape(_date(item.created_at))}{kind}</p>'
-        f'<figure class="film"><img src="{links["xray"]}" alt="The x-ray of {name}"></figure>'
-        f'<div class="photo"><img src="{links["original"]}" alt="The photo of {name}"'
-        ' loading="lazy"><p>The photo taken at the booth.</p></div>'
-        f'<div class="buttons"><a class="button" href="{links["xray"]}"'
-        f' download="{files["xray"]}">Download the x-ray</a>'
-        f'<a class="button light" href="{links["original"]}"'
-        f' download="{files["original"]}">Download the photo</a></div></article>'
-    )
+def _card(number: int, item: OwnerItem, base: str, texts: dict[str, str]) -> dict[str, str]:
+    kind = item.animal_type
+    return {
+        "name": item.animal_name,
+        "date": _date(item.created_at, texts),
+        "kind": "" if kind == "other" else texts.get(f"animal.{kind}", kind),
+        **{k: f"{base}{item.id}/{k}.png" for k in KINDS},
+        **{f"{k}_file": file_name(number, item, k) for k in KINDS},
+    }
 
 
-def owner_page(items: list[OwnerItem], base: str) -> str:
+def owner_page(request: Request[Any, Any, Any], items: list[OwnerItem], base: str) -> Response[str]:
     """Return the family's page; ``base`` is the relative link prefix of the owner's files."""
+    texts = catalogue(language_of(request))
     names = list(dict.fromkeys(item.animal_name for item in items))
-    title = " & ".join(names) if len(names) <= 3 else "Your cuddly friends"
-    lead = (
-        "The x-rays are ready! Keep them with the buttons below."
-        if len(items) > 1
-        else "The x-ray is ready! Keep it with the buttons below."
-    )
-    named = len(names) > 1
-    cards = "".join(_card(n, item, base, named=named) for n, item in enumerate(items, 1))
-    everything = escape(f"{base}all.zip")
-    return _page(
-        title,
-        f"{_header(title, lead)}{cards}"
-        f'<a class="button all" href="{everything}" download>Download everything (zip)</a>',
+    title = " & ".join(names) if len(names) <= 3 else texts["owner.many_title"]
+    context = {
+        "title": title,
+        "lead": texts["owner.lead_many" if len(items) > 1 else "owner.lead_one"],
+        "note": texts["owner.private_note"],
+        "named": len(names) > 1,
+        "cards": [_card(n, item, base, texts) for n, item in enumerate(items, 1)],
+        "everything": f"{base}all.zip",
+    }
+    return render(request, "owner.html", context, headers=PRIVATE_HEADERS)
+
+
+def _message(request: Request[Any, Any, Any], name: str, status_code: int = 200) -> Response[str]:
+    texts = catalogue(language_of(request))
+    context = {
+        "title": texts[f"owner.{name}.title"],
+        "lead": texts[f"owner.{name}.lead"],
+        "note": texts[f"owner.{name}.note"],
+    }
+    return render(
+        request, "owner_message.html", context, headers=PRIVATE_HEADERS, status_code=status_code
     )
 
 
@@ -211,11 +134,9 @@ def _png(name: str, data: bytes) -> Response[bytes]:
     return Response(data, media_type="image/png", headers=headers)
 
 
-def not_found_page(_: Request[Any, Any, Any], __: NotFoundError) -> Response[str]:
+def not_found_page(request: Request[Any, Any, Any], _: NotFoundError) -> Response[str]:
     """Answer any miss under /p with the same page, which names nothing."""
-    return Response(
-        NOT_FOUND_PAGE, status_code=404, media_type="text/html", headers=PRIVATE_HEADERS
-    )
+    return _message(request, "missing", status_code=404)
 
 
 NOT_FOUND_DOC = {
@@ -252,8 +173,7 @@ class OwnerController(Controller):
         # drops a trailing slash from the path it routes, so look at the raw one.
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
         base = "" if raw_path.endswith(b"/") else f"{token}/"
-        html = owner_page(items, base) if items else COME_BACK_PAGE
-        return Response(html, media_type="text/html", headers=PRIVATE_HEADERS)
+        return owner_page(request, items, base) if items else _message(request, "later")
 
     @get(
         "/{token:str}/{item_id:str}/xray.png",

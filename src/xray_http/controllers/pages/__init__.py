@@ -1,0 +1,1 @@
+"""The booth's web pages: they only render; their data comes through the API."""

@@ -1,0 +1,36 @@
+"""Bodies of the extensions the booth pages use (not in the contract)."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class PendingCases(msgspec.Struct):
+    """``GET /cases/pending?qr=...``: the pending jobs of the owner a QR text names."""
+
+    qr: str
+    job_ids: list[int]
+
+
+class CarouselItemRead(msgspec.Struct):
+    """One item of ``GET /carousel/items`` (never a family name)."""
+
+    index: int
+    job_id: int
+    animal_name: str
+    animal_type: str
+    xray: str
+    original: str
+
+
+class StatusRead(msgspec.Struct):
+    """``GET /status``: the booth at a glance."""
+
+    pending: int
+    waiting: int
+    ready: int
+    queue_depth: int
+    being_made: int
+    recent_seconds: list[float]
+    carousel: int
+    results_per_image: int
