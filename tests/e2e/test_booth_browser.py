@@ -292,3 +292,52 @@ def test_the_pages_speak_german_to_a_german_browser(
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("button", name="Upload")).to_be_visible()
     context.close()
+
+
+def test_the_fracture_tool_breaks_the_bone_exactly_where_the_doctor_painted(
+    booth: Server, password: str, browser: Browser, api: tuple[httpx.Client, dict[str, str]]
+) -> None:
+    """A stroke painted across a result changes the approved x-ray along it and nowhere else."""
+    import io
+    import zipfile
+
+    import numpy as np
+    from PIL import Image
+
+    client, auth = api
+    job = upload(client, auth, "Knacks")
+    page = browser.new_page(viewport=DESKTOP)
+    log_in(page, booth.url, password, "/review")
+    wait_for_xray(page, job)
+    slot = page.locator(f".case[data-job='{job}'] .slot.filled").first
+    option = int(slot.get_attribute("data-option") or 0)
+    before_url = client.get("/results", headers=auth).json()["results"][str(job)][option]
+    unedited = np.asarray(Image.open(io.BytesIO(client.get(before_url).content)).convert("RGB"))
+
+    slot.get_by_role("button", name="Paint fracture").click()
+    canvas = slot.locator("canvas.paint")
+    box = canvas.bounding_box()
+    assert box is not None
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.3, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(box["x"] + box["width"] * (0.3 + 0.04 * step), y)
+    page.mouse.up()
+    expect(page.get_by_role("status")).to_contain_text("The fracture is drawn.", timeout=30_000)
+    slot.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("status")).to_contain_text("Approved: Knacks")
+    page.close()
+
+    items = client.get("/carousel").json()
+    with zipfile.ZipFile(io.BytesIO(client.get(items[0]).content)) as archive:
+        approved = np.asarray(Image.open(io.BytesIO(archive.read("xray.png"))).convert("RGB"))
+    assert approved.shape == unedited.shape
+    changed = np.abs(approved.astype(int) - unedited.astype(int)).sum(axis=2) > 0
+    height, width = changed.shape
+    middle = height // 2
+    band = changed[middle - height // 8 : middle + height // 8, int(width * 0.3) : int(width * 0.7)]
+    assert band.mean() > 0.01, "pixels along the stroke changed"
+    assert not changed[: height // 4].any(), "nothing changed far above the stroke"
+    assert not changed[-height // 4 :].any(), "nothing changed far below the stroke"
+    assert not changed[:, : width // 5].any(), "nothing changed left of the stroke"
