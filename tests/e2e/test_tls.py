@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
+from tests.e2e.booth import log_in
 from tests.images import asset
 from tests.serverproc import Server
 from xray_http.tls import Certificate
@@ -148,6 +149,15 @@ def test_camera_works_over_https_on_a_lan_name(tmp_path: Path) -> None:
                     }"""
                 )
                 assert size[0] > 0 and size[1] > 0
+                # The doctor's intake page itself gets the camera over https.
+                base = f"https://{BOOTH_HOST}:{server.port}"
+                password = server.printed_password()
+                assert password
+                log_in(page, base, password, "/intake")
+                page.get_by_role("button", name="Take photo with camera").click()
+                page.wait_for_function(
+                    "() => document.querySelector('#photo-video').videoWidth > 0", timeout=15_000
+                )
             finally:
                 browser.close()
     finally:
