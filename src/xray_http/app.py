@@ -25,6 +25,7 @@ from xray_http.controllers._base import in_thread
 from xray_http.controllers.auth import AuthController
 from xray_http.controllers.carousel import CarouselController
 from xray_http.controllers.jobs import JobController
+from xray_http.controllers.media import MediaController
 from xray_http.controllers.meta import MetaController
 from xray_http.controllers.owners import OwnerController, not_found_page
 from xray_http.controllers.qr import QRController
@@ -111,6 +112,7 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             CarouselController,
             MetaController,
             OwnerController,
+            MediaController,
             create_static_files_router(
                 path="/schema/static", directories=[_swagger_assets()], include_in_schema=False
             ),

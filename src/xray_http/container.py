@@ -21,6 +21,7 @@ from xray_core.adapters.security import BcryptPasswordHasher, PyJwtTokenCodec
 from xray_core.auth.service import AuthService, UrlSigner
 from xray_core.carousel.service import CarouselService
 from xray_core.clock import SystemClock
+from xray_core.images.previews import ImageLibrary
 from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
 from xray_core.qr.service import QRService
@@ -98,6 +99,13 @@ class Container(containers.DeclarativeContainer):
     images = providers.Singleton(
         PillowImageSanitizer, providers.Callable(lambda s: s.max_image_pixels, settings)
     )
+    library = providers.Singleton(
+        ImageLibrary,
+        storage.blobs,
+        images,
+        web_edge=settings.provided.web_image_edge,
+        thumb_edge=settings.provided.thumb_image_edge,
+    )
     renderer = providers.Singleton(ReportLabQRSheetRenderer, providers.Callable(_layout, settings))
 
     auth = providers.Singleton(
@@ -117,12 +125,15 @@ class Container(containers.DeclarativeContainer):
         results_per_image=providers.Callable(lambda s: s.results_per_image, settings),
         lease=providers.Callable(lambda s: timedelta(seconds=s.lease_seconds), settings),
         animal_types=providers.Callable(lambda s: s.animal_types, settings),
+        max_photo_edge=settings.provided.max_photo_edge,
+        library=library,
     )
     carousel = providers.Singleton(
         CarouselService,
         storage.uow,
         storage.blobs,
         providers.Callable(lambda s: s.carousel_size, settings),
+        library,
     )
     qr = providers.Singleton(
         QRService,
@@ -133,7 +144,7 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(lambda s: s.qr_base_url, settings),
         providers.Callable(lambda s: s.qr_batches_kept, settings),
     )
-    owners = providers.Singleton(OwnerService, storage.uow, storage.blobs)
+    owners = providers.Singleton(OwnerService, storage.uow, storage.blobs, library)
 
 
 def build_deps(container: Container) -> AppDeps:

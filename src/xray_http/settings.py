@@ -39,6 +39,9 @@ class Settings:
     lease_seconds: int = 600
     max_upload_mb: int = 20
     max_image_pixels: int = 40_000_000
+    max_photo_edge: int = 2048
+    web_image_edge: int = 1280
+    thumb_image_edge: int = 320
     qr_layout: str = "avery-l7160"
     qr_offset_x_mm: float = 0.0
     qr_offset_y_mm: float = 0.0
@@ -130,6 +133,8 @@ def _check(s: Settings) -> None:
         raise SettingsError("carousel_size must be at least 1")
     if s.lease_seconds < 1 or s.token_ttl_minutes < 1:
         raise SettingsError("lease_seconds and token_ttl_minutes must be positive")
+    if s.max_photo_edge < 64 or min(s.web_image_edge, s.thumb_image_edge) < 16:
+        raise SettingsError("max_photo_edge must be >= 64, web/thumb_image_edge >= 16 pixels")
     if s.storage not in {"sql", "memory"}:
         raise SettingsError("storage must be 'sql' or 'memory'")
 

@@ -137,7 +137,7 @@ class JobController(Controller):
             "slot": str(claim.slot.index),
             "results_per_image": str(jobs.results_per_image),
         }
-        return Response(claim.photo, media_type="image/png", headers=headers)
+        return Response(claim.photo, media_type=claim.photo_type, headers=headers)
 
     @post(
         "/job",

@@ -6,6 +6,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
 from typing import Annotated, Any
@@ -15,11 +16,13 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter
 
+from xray_core.auth.service import UrlSigner
 from xray_core.errors import NotFoundError
 from xray_core.owners.errors import OwnerNotFoundError
 from xray_core.owners.model import OwnerItem
 from xray_core.owners.service import OwnerService
 from xray_http.controllers._base import in_thread
+from xray_http.controllers.media import media_path
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _ITEM_ID = re.compile(r"[0-9]{1,12}")
@@ -139,17 +142,28 @@ def file_name(number: int, item: OwnerItem, kind: str) -> str:
     return f"{number:02d}-{_slug(item.animal_name)}-{kind}.png"
 
 
-def _card(number: int, item: OwnerItem, base: str, *, named: bool) -> str:
+# Where a page shows an image: the signed URL of its web size or thumbnail (key, size).
+MediaUrl = Callable[[str, str], str]
+
+
+def _card(number: int, item: OwnerItem, base: str, *, named: bool, media: MediaUrl | None) -> str:
     name = escape(item.animal_name)
     heading = f"<h2>{name}</h2>" if named else ""
     kind = "" if item.animal_type == "other" else f" · {escape(item.animal_type)}"
     links = {k: escape(f"{base}{item.id}/{k}.png") for k in KINDS}
     files = {k: escape(file_name(number, item, k)) for k in KINDS}
+    # The page shows light web sizes; the buttons still download the full PNGs.
+    shown = dict(links)
+    if media is not None:
+        shown = {
+            "xray": escape(media(item.xray_key, "web")),
+            "original": escape(media(item.original_key, "thumb")),
+        }
     return (
         f'<article class="card">{heading}'
         f'<p class="date">Taken on {escape(_date(item.created_at))}{kind}</p>'
-        f'<figure class="film"><img src="{links["xray"]}" alt="The x-ray of {name}"></figure>'
-        f'<div class="photo"><img src="{links["original"]}" alt="The photo of {name}"'
+        f'<figure class="film"><img src="{shown["xray"]}" alt="The x-ray of {name}"></figure>'
+        f'<div class="photo"><img src="{shown["original"]}" alt="The photo of {name}"'
         ' loading="lazy"><p>The photo taken at the booth.</p></div>'
         f'<div class="buttons"><a class="button" href="{links["xray"]}"'
         f' download="{files["xray"]}">Download the x-ray</a>'
@@ -158,8 +172,11 @@ def _card(number: int, item: OwnerItem, base: str, *, named: bool) -> str:
     )
 
 
-def owner_page(items: list[OwnerItem], base: str) -> str:
-    """Return the family's page; ``base`` is the relative link prefix of the owner's files."""
+def owner_page(items: list[OwnerItem], base: str, media: MediaUrl | None = None) -> str:
+    """Return the family's page; ``base`` is the relative link prefix of the owner's files.
+
+    With ``media``, the page shows the web sizes it names instead of the full PNGs.
+    """
     names = list(dict.fromkeys(item.animal_name for item in items))
     title = " & ".join(names) if len(names) <= 3 else "Your cuddly friends"
     lead = (
@@ -168,7 +185,9 @@ def owner_page(items: list[OwnerItem], base: str) -> str:
         else "The x-ray is ready! Keep it with the buttons below."
     )
     named = len(names) > 1
-    cards = "".join(_card(n, item, base, named=named) for n, item in enumerate(items, 1))
+    cards = "".join(
+        _card(n, item, base, named=named, media=media) for n, item in enumerate(items, 1)
+    )
     everything = escape(f"{base}all.zip")
     return _page(
         title,
@@ -245,6 +264,7 @@ class OwnerController(Controller):
         request: Request[Any, Any, Any],
         token: Annotated[str, TOKEN_PARAM],
         owners: NamedDependency[OwnerService],
+        signer: NamedDependency[UrlSigner],
     ) -> Response[str]:
         """Show every confirmed x-ray of the owner, or a come-back-later page."""
         items = await in_thread(owners.items, _checked(token)[0])
@@ -252,7 +272,14 @@ class OwnerController(Controller):
         # drops a trailing slash from the path it routes, so look at the raw one.
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
         base = "" if raw_path.endswith(b"/") else f"{token}/"
-        html = owner_page(items, base) if items else COME_BACK_PAGE
+        up = "../.." if raw_path.endswith(b"/") else ".."  # from /p/<token>[/] to /
+
+        def media(key: str, size: str) -> str:
+            path = media_path(key, size)
+            expires, sig = signer.sign(path)
+            return f"{up}{path}?expires={expires}&sig={sig}"
+
+        html = owner_page(items, base, media) if items else COME_BACK_PAGE
         return Response(html, media_type="text/html", headers=PRIVATE_HEADERS)
 
     @get(
