@@ -54,8 +54,9 @@ def to_png(image: Image.Image, turn: int) -> bytes:
 def reduce(image: Image.Image, max_edge: int) -> StoredPhoto:
     """Return ``image`` (opened, not loaded) upright, long side ``max_edge``, kept once.
 
-    JPEGs are decoded at a reduced scale first (libjpeg's 1/2, 1/4, 1/8), which is several
-    times faster than a full decode; a good filter then makes the exact size.
+    JPEGs are decoded at a reduced scale first where that stays above the target (libjpeg's
+    1/2, 1/4, 1/8), which is several times faster than a full decode; bicubic, which is half
+    the cost of Lanczos here at 1-2x reductions and as sharp to the eye, then makes the size.
     """
     turn = orientation(image)
     width, height = image.size
@@ -64,7 +65,7 @@ def reduce(image: Image.Image, max_edge: int) -> StoredPhoto:
     if image.format == "JPEG":
         image.draft("RGB", size)
     image.load()
-    small = upright(image, 1).resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    small = upright(image, 1).resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
     if turn in _TURNS:
         small = small.transpose(_TURNS[turn])
     if small.mode == "RGBA":
