@@ -1,35 +1,42 @@
-"""Camera-like test photos made on the fly: smooth content plus sensor noise, JPEG q92."""
+"""Camera-like photos made by the benchmark: smooth content plus sensor noise, JPEG q92."""
 
 from __future__ import annotations
 
 import functools
 import io
+from pathlib import Path
 
-import numpy as np
-from PIL import Image
+from PIL import Image, ImageChops, ImageFilter
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @functools.cache
 def noisy_jpeg(width: int, height: int, sigma: float = 6.0, quality: int = 92) -> bytes:
-    """Return a JPEG of smooth gradients and blobs with Gaussian noise of ``sigma`` grey levels."""
-    rng = np.random.default_rng(width * 7919 + height)
-    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
-    x /= width
-    y /= height
-    base = np.stack(
-        [
-            128 + 90 * np.sin(3.1 * x + 1.3 * y),
-            128 + 80 * np.cos(2.3 * y - 1.7 * x),
-            128 + 70 * np.sin(4.0 * (x - 0.5) * (y - 0.4) + 0.5),
-        ],
-        axis=-1,
+    """Return a ``width`` x ``height`` JPEG: soft colour shapes plus Gaussian noise (``sigma``).
+
+    Chroma is kept at full resolution (4:4:4), as many cameras do at high quality: that is
+    what makes a 2000x1500 photo weigh about 1.5 MB, like the issue's camera photo.
+    """
+    teddy = Image.open(ROOT / "tests" / "assets" / "teddy.jpg").convert("RGB")
+    base = teddy.resize((width, height), Image.Resampling.BICUBIC).filter(
+        ImageFilter.GaussianBlur(max(1, width // 800))
     )
-    for _ in range(6):  # a few soft shapes, like a toy on a table
-        cx, cy, r = rng.uniform(0.1, 0.9), rng.uniform(0.1, 0.9), rng.uniform(0.05, 0.2)
-        blob = np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * r * r))[..., None]
-        base = base * (1 - 0.6 * blob) + 0.6 * blob * rng.uniform(30, 220, size=3)
-    noisy = base + rng.normal(0.0, sigma, size=base.shape)
-    pixels = np.clip(noisy, 0, 255).astype(np.uint8)
+    noise = Image.merge("RGB", [Image.effect_noise((width, height), sigma) for _ in range(3)])
+    noisy = ImageChops.add(base, noise, scale=1.0, offset=-128)
     out = io.BytesIO()
-    Image.fromarray(pixels, "RGB").save(out, "JPEG", quality=quality)
+    noisy.save(out, "JPEG", quality=quality, subsampling=0)
     return out.getvalue()
+
+
+@functools.cache
+def result_png(target_kib: int = 300) -> bytes:
+    """Return a result-like PNG of about ``target_kib`` KiB (the worker's x-ray)."""
+    xray = Image.open(ROOT / "tests" / "assets" / "bluemonkey_post.png").convert("RGB")
+    side = xray.width
+    while True:
+        out = io.BytesIO()
+        xray.resize((side, side * xray.height // xray.width)).save(out, "PNG")
+        if out.tell() <= target_kib * 1024 or side < 200:
+            return out.getvalue()
+        side = int(side * 0.85)

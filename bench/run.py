@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["bench_generator.py", "bench_qr.py", "bench_api_qr.py", "bench_queue.py"]
+SCRIPTS = [
+    "bench_generator.py",
+    "bench_qr.py",
+    "bench_api_qr.py",
+    "bench_queue.py",
+    "bench_images.py",
+]
 
 
 def main() -> int:

@@ -23,6 +23,7 @@ _TURNS = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+_DRAFT_SLACK = 0.95
 _WEBP_QUALITY = {True: 75, False: 80}  # thumbnails, web sizes
 
 
@@ -39,7 +40,8 @@ def upright(image: Image.Image, turn: int) -> Image.Image:
         image = image.convert("I").point(lambda value: value / 256).convert("L")
     if turn in _TURNS:
         image = image.transpose(_TURNS[turn])
-    clean = image.convert("RGBA" if image.has_transparency_data else "RGB")
+    target = "RGBA" if image.has_transparency_data else "RGB"
+    clean = image if image.mode == target else image.convert(target)
     clean.info.clear()  # encoders copy EXIF, XMP, text and ICC from info
     return clean
 
@@ -54,20 +56,21 @@ def to_png(image: Image.Image, turn: int) -> bytes:
 def reduce(image: Image.Image, max_edge: int) -> StoredPhoto:
     """Return ``image`` (opened, not loaded) upright, long side ``max_edge``, kept once.
 
-    JPEGs are decoded at a reduced scale first where that stays above the target (libjpeg's
-    1/2, 1/4, 1/8), which is several times faster than a full decode; bicubic, which is half
-    the cost of Lanczos here at 1-2x reductions and as sharp to the eye, then makes the size.
+    JPEGs are decoded at a reduced scale first (libjpeg's 1/2, 1/4, 1/8 in the DCT domain,
+    several times cheaper than a full decode), allowing a result up to 5% under the target:
+    a 4000x3000 photo decodes at 2000x1500 and is brought to 2048x1536 by bicubic, 45 dB
+    from a full decode resized with Lanczos, for half the CPU (ADR 5).
     """
     turn = orientation(image)
     width, height = image.size
     scale = max_edge / max(width, height)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     if image.format == "JPEG":
-        image.draft("RGB", size)
+        image.draft("RGB", (int(size[0] * _DRAFT_SLACK), int(size[1] * _DRAFT_SLACK)))
     image.load()
-    small = upright(image, 1).resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
-    if turn in _TURNS:
-        small = small.transpose(_TURNS[turn])
+    if image.mode not in {"RGB", "RGBA", "L", "LA"}:
+        image = upright(image, 1)  # 16-bit, palette, CMYK: to 8-bit RGB(A) before resizing
+    small = upright(image.resize(size, Image.Resampling.BICUBIC), turn)
     if small.mode == "RGBA":
         out = BytesIO()
         small.save(out, format="PNG", compress_level=1)
@@ -95,7 +98,8 @@ def preview(image: Image.Image, turn: int, max_edge: int) -> bytes:
 
 def psnr(reference: Image.Image, other: Image.Image) -> float:
     """Return the PSNR of ``other`` against ``reference`` in dB (RGB, 8 bits)."""
-    diff = ImageChops.difference(reference.convert("RGB"), other.convert("RGB"))
+    rgb = [im if im.mode == "RGB" else im.convert("RGB") for im in (reference, other)]
+    diff = ImageChops.difference(*rgb)
     mse = sum(rms * rms for rms in ImageStat.Stat(diff).rms) / 3
     return math.inf if mse == 0 else 10 * math.log10(255 * 255 / mse)
 
