@@ -111,7 +111,7 @@ class JobController(Controller):
     @get(
         "/job",
         summary="Lease the next result slot: the photo, with the job's metadata in headers",
-        media_type="image/png",
+        media_type="image/*",  # the photo as stored: image/jpeg or image/png
         response_headers=CLAIM_HEADERS,
         operation_class=with_links(Operation, CLAIM_LINKS),
         responses={204: ResponseSpec(None, description="No job is waiting."), **errors(401)},
