@@ -141,3 +141,13 @@ def test_garbage_collection_keeps_derived_images_of_kept_photos(services: Servic
     services.backend.blobs.put("originals/" + "f" * 32 + ".jpg--full.png", png(), durable=False)
     assert services.jobs.collect_garbage(min_age_seconds=0) == 1
     assert len(blob_keys(services.backend)) == 2
+
+
+def test_an_edited_result_is_served_as_the_png_it_is(backend: Backend) -> None:
+    """A result key with a fracture edit suffix is a PNG: no second PNG is made of it."""
+    library = ImageLibrary(backend.blobs, PillowImageSanitizer())
+    key = "results/" + "a" * 32 + ".png.fx1-0123456789ab"
+    backend.blobs.put(key, png())
+    assert library.png_key(key) == key
+    assert library.media_type(key) == "image/png"
+    assert library.preview_key(key, "thumb") == f"{key}--thumb.webp"

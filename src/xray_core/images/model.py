@@ -16,6 +16,7 @@ _ORIENTED = re.compile(r"\.o([2-8])\.(jpg|png)$")
 # Derived images live beside their source under "<source>--<variant>": garbage collection and
 # deletion find them from the source key alone, so no table needs to know about them.
 DERIVED_MARK = "--"
+_EDIT_MARK = ".fx"
 VARIANTS = {"png": "full.png", "web": "web.webp", "thumb": "thumb.webp"}
 
 
@@ -48,7 +49,13 @@ def orientation_of(key: str) -> int:
 
 
 def media_type_of(key: str) -> str:
-    """Return the Content-Type of the blob under ``key``, judged by its extension."""
+    """Return the Content-Type of the blob under ``key``, judged by its extension.
+
+    An edited result (``<key>.fx<n>-<random>``, made by the fracture tool) has its
+    unedited key's type.
+    """
+    if DERIVED_MARK not in key:
+        key = key.partition(_EDIT_MARK)[0]
     return _MEDIA_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")
 
 

@@ -51,7 +51,7 @@ class ImageLibrary:
         Raises:
             NotFoundError: no blob ``key``.
         """
-        if key.endswith(".png") and orientation_of(key) == 1:
+        if media_type_of(key) == "image/png" and orientation_of(key) == 1:
             return key
         turn = orientation_of(key)
         return self._ensure(key, "png", lambda data: self._renderer.to_png(data, turn))

@@ -18,8 +18,11 @@ from xray_http.auth import BEARER, requires_token_or_signature
 from xray_http.controllers._base import errors, in_thread
 from xray_http.streaming import stream_blob
 
-# Only the images of jobs: never a QR sheet or anything else a key could name.
-_KEY = re.compile(r"(originals|results)/[0-9a-f]{32}(\.o[2-8])?\.(jpg|png)")
+# Only the images of jobs: never a QR sheet or anything else a key could name (an edited
+# result carries ``.fx<n>-<random>``).
+_KEY = re.compile(
+    r"(originals|results)/[0-9a-f]{32}(\.o[2-8])?\.(jpg|png)(\.fx[0-9]+-[0-9a-f]{12})?"
+)
 # The image under a URL never changes (keys are never reused), so the browser may keep it;
 # ``private``: children's photos must never sit in a shared cache.
 CACHED = {"Cache-Control": "private, max-age=31536000, immutable", "Referrer-Policy": "no-referrer"}
