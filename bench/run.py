@@ -14,6 +14,7 @@ SCRIPTS = [
     "bench_queue.py",
     "bench_migrate.py",
     "bench_ui_api.py",
+    "bench_images.py",
 ]
 
 

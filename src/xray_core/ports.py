@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Protocol, Self
+from typing import BinaryIO, Protocol, Self
 
 from xray_core.carousel.ports import CarouselRepository
 from xray_core.jobs.ports import JobRepository
@@ -19,12 +19,23 @@ class BlobStore(Protocol):
     crash during ``put`` leaves no object under the key.
     """
 
-    def put(self, key: str, data: bytes) -> None:
-        """Store ``data`` under ``key`` (durably, when the call returns)."""
+    def put(self, key: str, data: bytes, *, durable: bool = True) -> None:
+        """Store ``data`` under ``key``; durably when the call returns, if ``durable``.
+
+        ``durable=False`` is for what can be made again (derived images): still atomic,
+        but a crash may lose it or leave it empty.
+        """
         ...
 
     def get(self, key: str) -> bytes:
         """Return the object under ``key``; raise ``NotFoundError`` if there is none."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """Return a readable stream of the object under ``key``, for sending it in pieces.
+
+        The caller closes it. Raise ``NotFoundError`` if there is no such object.
+        """
         ...
 
     def delete(self, key: str) -> None:

@@ -33,6 +33,7 @@ from xray_http.controllers.carousel import CarouselController
 from xray_http.controllers.fracture import FractureController
 from xray_http.controllers.health import HealthController
 from xray_http.controllers.jobs import JobController
+from xray_http.controllers.media import MediaController
 from xray_http.controllers.metrics import MetricsController
 from xray_http.controllers.owners import OwnerController, not_found_page
 from xray_http.controllers.pages.booth import BoothPages
@@ -134,6 +135,7 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             QRDecodeController,
             BoothApiController,
             BoothPages,
+            MediaController,
             create_static_files_router(
                 path="/static", directories=[STATIC], include_in_schema=False
             ),

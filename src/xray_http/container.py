@@ -28,6 +28,7 @@ from xray_core.carousel.service import CarouselService
 from xray_core.clock import SystemClock
 from xray_core.fracture.service import FractureService
 from xray_core.health import HealthService
+from xray_core.images.previews import ImageLibrary
 from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
 from xray_core.qr.reader import QRFrameReader
@@ -125,6 +126,13 @@ class Container(containers.DeclarativeContainer):
     images = providers.Singleton(
         PillowImageSanitizer, providers.Callable(lambda s: s.max_image_pixels, settings)
     )
+    library = providers.Singleton(
+        ImageLibrary,
+        storage.blobs,
+        images,
+        web_edge=settings.provided.web_image_edge,
+        thumb_edge=settings.provided.thumb_image_edge,
+    )
     renderer = providers.Singleton(ReportLabQRSheetRenderer, providers.Callable(_layout, settings))
     metrics = providers.Singleton(PrometheusMetrics)
     health = providers.Singleton(HealthService, storage.probes)
@@ -148,12 +156,15 @@ class Container(containers.DeclarativeContainer):
         lease=providers.Callable(lambda s: timedelta(seconds=s.lease_seconds), settings),
         animal_types=providers.Callable(lambda s: s.animal_types, settings),
         metrics=metrics,
+        max_photo_edge=settings.provided.max_photo_edge,
+        library=library,
     )
     carousel = providers.Singleton(
         CarouselService,
         storage.uow,
         storage.blobs,
         providers.Callable(lambda s: s.carousel_size, settings),
+        library,
     )
     qr = providers.Singleton(
         QRService,
@@ -164,7 +175,7 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(lambda s: s.qr_base_url, settings),
         providers.Callable(lambda s: s.qr_batches_kept, settings),
     )
-    owners = providers.Singleton(OwnerService, storage.uow, storage.blobs)
+    owners = providers.Singleton(OwnerService, storage.uow, storage.blobs, library)
     painter = providers.Singleton(PillowFracturePainter)
     fracture = providers.Singleton(FractureService, storage.uow, storage.blobs, painter)
     qr_decoder = providers.Singleton(ZxingQRDecoder)

@@ -48,6 +48,9 @@ class Settings:
     lease_seconds: int = 600
     max_upload_mb: int = 20
     max_image_pixels: int = 40_000_000
+    max_photo_edge: int = 2048
+    web_image_edge: int = 1280
+    thumb_image_edge: int = 320
     qr_layout: str = "avery-l7160"
     qr_offset_x_mm: float = 0.0
     qr_offset_y_mm: float = 0.0
@@ -165,6 +168,8 @@ def _check(s: Settings) -> None:
         raise SettingsError("min_free_mb must not be negative")
     if s.screen_seconds < 2:
         raise SettingsError("screen_seconds must be at least 2")
+    if s.max_photo_edge < 64 or min(s.web_image_edge, s.thumb_image_edge) < 16:
+        raise SettingsError("max_photo_edge must be >= 64, web/thumb_image_edge >= 16 pixels")
     if s.storage not in {"sql", "memory"}:
         raise SettingsError("storage must be 'sql' or 'memory'")
     if s.blob_store not in {"files", "database"}:

@@ -59,7 +59,9 @@ def build(backend: Backend, clock: FakeClock, *, keep_batches: int = 10) -> Serv
         backend=backend,
         clock=clock,
         jobs=jobs,
-        carousel=CarouselService(backend.uow, backend.blobs, size=CAROUSEL_SIZE),
+        carousel=CarouselService(
+            backend.uow, backend.blobs, size=CAROUSEL_SIZE, library=jobs.library
+        ),
         qr=QRService(
             backend.uow,
             backend.blobs,
@@ -68,7 +70,7 @@ def build(backend: Backend, clock: FakeClock, *, keep_batches: int = 10) -> Serv
             public_url=PUBLIC_URL,
             keep_batches=keep_batches,
         ),
-        owners=OwnerService(backend.uow, backend.blobs),
+        owners=OwnerService(backend.uow, backend.blobs, jobs.library),
     )
 
 

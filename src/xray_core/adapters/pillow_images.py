@@ -1,4 +1,4 @@
-"""Pillow adapter of :class:`xray_core.images.ports.ImageSanitizer`."""
+"""Pillow adapter of :class:`xray_core.images.ports.ImageSanitizer` (and its renderer)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageOps
 
+from xray_core.adapters import pillow_render
+from xray_core.adapters.jpeg_segments import strip_metadata
 from xray_core.errors import TooLargeError, UnsupportedMediaError, XrayError
+from xray_core.images.model import StoredPhoto
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,6 +38,36 @@ class PillowImageSanitizer:
         with _pillow_errors():
             return _to_png(self._decode(data))
 
+    def prepare_photo(self, data: bytes, max_edge: int) -> StoredPhoto:
+        """Return the photo to keep: a JPEG's own data without metadata, else reduced or PNG."""
+        with _pillow_errors():
+            image = self._open(data)
+            if max(image.size) > max_edge:
+                return pillow_render.reduce(image, max_edge)
+            if image.format == "JPEG" and image.mode in {"RGB", "L"}:
+                orientation = pillow_render.orientation(image)
+                kept = strip_metadata(data)
+                check = Image.open(BytesIO(kept), formats=["JPEG"])
+                if check.size != image.size or check.mode != image.mode:
+                    raise UnsupportedMediaError(_NOT_AN_IMAGE)
+                # Decoding at 1/8 scale still reads every coefficient, so truncated or corrupt
+                # data fails here, for a quarter of the cost; the pixels are not needed yet.
+                check.draft(check.mode, (max(1, image.width // 8), max(1, image.height // 8)))
+                check.load()
+                return StoredPhoto(kept, "jpeg", orientation)
+            image.load()
+            return StoredPhoto(_to_png(image), "png")
+
+    def to_png(self, data: bytes, orientation: int) -> bytes:
+        """Return the pixels of a stored image as PNG, turned by ``orientation``."""
+        with _pillow_errors():
+            return pillow_render.to_png(self._decode(data), orientation)
+
+    def preview(self, data: bytes, orientation: int, max_edge: int) -> bytes:
+        """Return a WebP of a stored image, upright, its long side at most ``max_edge``."""
+        with _pillow_errors():
+            return pillow_render.preview(self._open(data), orientation, max_edge)
+
     def clean_result(self, data: bytes) -> bytes:
         """Return ``data`` itself if it is a valid still PNG, else converted to PNG."""
         with _pillow_errors():
@@ -45,6 +78,12 @@ class PillowImageSanitizer:
             return _to_png(image)
 
     def _decode(self, data: bytes) -> Image.Image:
+        image = self._open(data)
+        # A full decode, so truncated or corrupt data fails here and not later.
+        image.load()
+        return image
+
+    def _open(self, data: bytes) -> Image.Image:
         image = Image.open(BytesIO(data), formats=_FORMATS)
         # Only the header has been read: refuse bombs before any pixel is allocated.
         width, height = image.size
@@ -52,8 +91,6 @@ class PillowImageSanitizer:
             limit = self._max_pixels
             msg = f"{_TOO_LARGE}: {width}x{height}, at most {limit:,} allowed"
             raise TooLargeError(msg)
-        # A full decode, so truncated or corrupt data fails here and not later.
-        image.load()
         return image
 
 

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from xray_core.carousel.errors import CarouselIndexError, CarouselJobError
+from xray_core.carousel.model import CarouselItem
+from xray_core.images.previews import ImageLibrary
 from xray_core.ports import BlobStore, UnitOfWork
 
 
@@ -30,10 +32,18 @@ class CarouselEntry:
 class CarouselService:
     """Lists what the big screen shows and hands out its images."""
 
-    def __init__(self, uow: Callable[[], UnitOfWork], blobs: BlobStore, size: int) -> None:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        blobs: BlobStore,
+        size: int,
+        library: ImageLibrary | None = None,
+    ) -> None:
+        """Without a ``library``, images are handed out as stored (all PNG before 2026-12)."""
         self._uow = uow
         self._blobs = blobs
         self._size = size
+        self._library = library
 
     def count(self) -> int:
         """Return how many items the carousel shows (at most the configured size)."""
@@ -46,14 +56,22 @@ class CarouselService:
         Raises:
             CarouselIndexError: no item has this index.
         """
+        item = self.item(index)
+        if self._library is None:
+            return CarouselPair(self._blobs.get(item.xray_key), self._blobs.get(item.original_key))
+        return CarouselPair(self._library.png(item.xray_key), self._library.png(item.original_key))
+
+    def item(self, index: int) -> CarouselItem:
+        """Return item ``index`` (0 = newest), with the keys of its images.
+
+        Raises:
+            CarouselIndexError: no item has this index.
+        """
         with self._uow() as uow:
             items = uow.carousel.latest(self._size)
         if not 0 <= index < len(items):
             raise CarouselIndexError(index, len(items))
-        item = items[index]
-        return CarouselPair(
-            xray=self._blobs.get(item.xray_key), original=self._blobs.get(item.original_key)
-        )
+        return items[index]
 
     def entries(self) -> list[CarouselEntry]:
         """Return the items on the screen, newest first, with their animals' names."""
@@ -77,5 +95,6 @@ class CarouselService:
             items = uow.carousel.latest(self._size)
         for item in items:
             if item.job_id == job_id and kind in {"xray", "original"}:
-                return self._blobs.get(item.xray_key if kind == "xray" else item.original_key)
+                key = item.xray_key if kind == "xray" else item.original_key
+                return self._library.png(key) if self._library else self._blobs.get(key)
         raise CarouselJobError(job_id)

@@ -181,6 +181,7 @@ class Claim:
     slot: Slot
     lease_id: str
     photo: bytes
+    photo_type: str = "image/png"
 
 
 @dataclass(frozen=True, slots=True)

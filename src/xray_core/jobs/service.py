@@ -11,7 +11,9 @@ from datetime import timedelta
 
 from xray_core.carousel.model import CarouselItem
 from xray_core.clock import Clock
+from xray_core.images.model import photo_key, source_of
 from xray_core.images.ports import ImageSanitizer
+from xray_core.images.previews import ImageLibrary
 from xray_core.jobs.edits import unedited_key
 from xray_core.jobs.errors import (
     InvalidFieldError,
@@ -56,9 +58,13 @@ class JobService:
         animal_types: Sequence[str] = ("bear", "dog", "cat", "rabbit", "horse"),
         owner_storage: OwnerStorage | None = None,
         metrics: JobMetrics | None = None,
+        max_photo_edge: int = 2048,
+        library: ImageLibrary | None = None,
     ) -> None:
         if results_per_image < 1:
             raise ValueError("results_per_image must be at least 1")
+        if max_photo_edge < 64:
+            raise ValueError("max_photo_edge must be at least 64 pixels")
         self._uow = uow
         self._blobs = blobs
         self._images = images
@@ -68,6 +74,8 @@ class JobService:
         self.animal_types = normalise_types(animal_types)
         self._owner_storage = owner_storage or DatabaseOwnerStorage()
         self._metrics: JobMetrics = metrics or NoMetrics()
+        self.max_photo_edge = max_photo_edge
+        self.library = library or ImageLibrary(blobs, images)
 
     def upload(
         self,
@@ -95,9 +103,9 @@ class JobService:
             broken_bone=broken_bone,
             allowed_types=self.animal_types,
         )
-        png = self._images.clean_photo(photo)
-        key = f"originals/{uuid.uuid4().hex}.png"
-        self._blobs.put(key, png)
+        kept = self._images.prepare_photo(photo, self.max_photo_edge)
+        key = photo_key(uuid.uuid4().hex, kept)
+        self._blobs.put(key, kept.data)
         with self._cleanup_on_error(key), self._uow() as uow:
             job_id = uow.jobs.add(NewJob(info, key, self.results_per_image, self._clock.now()))
             current = len(uow.jobs.active())
@@ -125,8 +133,13 @@ class JobService:
             job = job.with_slot(leased)
             uow.jobs.save(job)
             uow.commit()
+        photo = self.library.worker_photo(job.original_key)
         return Claim(
-            job=job, slot=leased, lease_id=lease_id, photo=self._blobs.get(job.original_key)
+            job=job,
+            slot=leased,
+            lease_id=lease_id,
+            photo=self._blobs.get(photo),
+            photo_type=self.library.media_type(photo),
         )
 
     def submit(self, job_id: int, result: bytes, lease_id: str | None = None) -> None:
@@ -182,7 +195,11 @@ class JobService:
             ]
 
     def image(self, job_id: int, option: str) -> bytes:
-        """Return a pending job's original (``"original"``) or result ``option`` as PNG.
+        """Return a pending job's original (``"original"``) or result ``option`` as PNG."""
+        return self._blobs.get(self.image_key(job_id, option))
+
+    def image_key(self, job_id: int, option: str) -> str:
+        """Return the blob key of the PNG of :meth:`image` (to stream it from the store).
 
         Raises:
             JobNotFoundError, ResultNotFoundError: nothing there.
@@ -192,14 +209,14 @@ class JobService:
         if job.status is not JobStatus.ACTIVE:
             raise JobNotFoundError(job_id)
         if option == ORIGINAL:
-            return self._blobs.get(job.original_key)
+            return self.library.png_key(job.original_key)
         if not (option.isascii() and option.isdigit()) or len(option) > 6:
             raise InvalidFieldError("option", "must be 'original' or a result number")
         results = job.results()
         index = int(option)
         if index >= len(results) or results[index].result_key is None:
             raise ResultNotFoundError(job_id, index)
-        return self._blobs.get(str(results[index].result_key))
+        return str(results[index].result_key)
 
     def decide(self, job_id: int, choice: int, action: ConfirmAction) -> None:
         """Confirm result ``choice``, retry the job, or cancel it.
@@ -257,7 +274,7 @@ class JobService:
                 uow.jobs.save(replace(cancelled, original_key=""))
             uow.commit()
         for key in doomed + unedited:
-            self._blobs.delete(key)
+            self.library.delete(key)
         if action is ConfirmAction.CONFIRM:
             self._metrics.confirmed((now - job.created_at).total_seconds())
         if kept is not None:
@@ -282,7 +299,8 @@ class JobService:
         used |= {unedited_key(k) for k in used}  # an edited result keeps its unedited one
         removed = 0
         for key, age in list(self._blobs.keys()):
-            if key not in used and age >= min_age_seconds:
+            # A derived image (a PNG, a web size) lives as long as the image it was made of.
+            if source_of(key) not in used and age >= min_age_seconds:
                 self._blobs.delete(key)
                 removed += 1
         return removed

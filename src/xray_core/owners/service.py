@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from xray_core.images.previews import ImageLibrary
 from xray_core.owners.errors import OwnerNotFoundError
 from xray_core.owners.model import OwnerItem, OwnerRef, normalise_code, token_in
 from xray_core.owners.ports import OwnerRepository
@@ -38,9 +39,16 @@ class DatabaseOwnerStorage:
 class OwnerService:
     """What a family sees on its page, and the admin's listing."""
 
-    def __init__(self, uow: Callable[[], UnitOfWork], blobs: BlobStore) -> None:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        blobs: BlobStore,
+        library: ImageLibrary | None = None,
+    ) -> None:
+        """Without a ``library``, images are handed out as stored (all PNG before 2026-12)."""
         self._uow = uow
         self._blobs = blobs
+        self._library = library
 
     def items(self, token: str) -> list[OwnerItem]:
         """Return the x-rays confirmed for the owner of ``token``, oldest first.
@@ -59,12 +67,21 @@ class OwnerService:
         Raises:
             OwnerNotFoundError: unknown token, item of another owner, or unknown kind.
         """
+        key = self.image_key(token, item_id, kind)
+        return self._blobs.get(key if self._library is None else self._library.png_key(key))
+
+    def image_key(self, token: str, item_id: int, kind: str) -> str:
+        """Return the blob key of the ``xray`` or ``original`` of one of the owner's items.
+
+        Raises:
+            OwnerNotFoundError: unknown token, item of another owner, or unknown kind.
+        """
         for item in self.items(token):
             if item.id == item_id:
                 if kind == "xray":
-                    return self._blobs.get(item.xray_key)
+                    return item.xray_key
                 if kind == "original":
-                    return self._blobs.get(item.original_key)
+                    return item.original_key
         raise OwnerNotFoundError
 
     def listing(self) -> list[OwnerItem]:

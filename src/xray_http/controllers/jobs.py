@@ -114,7 +114,7 @@ class JobController(Controller):
     @get(
         "/job",
         summary="Lease the next result slot: the photo, with the job's metadata in headers",
-        media_type="image/png",
+        media_type="image/*",  # the photo as stored: image/jpeg or image/png
         response_headers=CLAIM_HEADERS,
         operation_class=with_links(Operation, CLAIM_LINKS),
         responses={204: ResponseSpec(None, description="No job is waiting."), **errors(401)},
@@ -143,7 +143,7 @@ class JobController(Controller):
             "results_per_image": str(jobs.results_per_image),
         }
         headers |= encode_extra("hospital_name", deps.hospital_name)
-        return Response(claim.photo, media_type="image/png", headers=headers)
+        return Response(claim.photo, media_type=claim.photo_type, headers=headers)
 
     @post(
         "/job",

@@ -6,6 +6,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,11 +15,13 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter
 
+from xray_core.auth.service import UrlSigner
 from xray_core.errors import NotFoundError
 from xray_core.owners.errors import OwnerNotFoundError
 from xray_core.owners.model import OwnerItem
 from xray_core.owners.service import OwnerService
 from xray_http.controllers._base import in_thread
+from xray_http.controllers.media import media_path
 from xray_http.controllers.pages.render import language_of, render
 from xray_http.i18n import catalogue
 
@@ -61,19 +64,39 @@ def file_name(number: int, item: OwnerItem, kind: str) -> str:
     return f"{number:02d}-{_slug(item.animal_name)}-{kind}.png"
 
 
-def _card(number: int, item: OwnerItem, base: str, texts: dict[str, str]) -> dict[str, str]:
+# Where a page shows an image: the signed URL of its web size or thumbnail (key, size).
+MediaUrl = Callable[[str, str], str]
+
+
+def _card(
+    number: int, item: OwnerItem, base: str, texts: dict[str, str], media: MediaUrl | None
+) -> dict[str, str]:
     kind = item.animal_type
+    links = {k: f"{base}{item.id}/{k}.png" for k in KINDS}
+    # The page shows light web sizes; the buttons still download the full PNGs.
+    shown = dict(links)
+    if media is not None:
+        shown = {"xray": media(item.xray_key, "web"), "original": media(item.original_key, "thumb")}
     return {
         "name": item.animal_name,
         "date": _date(item.created_at, texts),
         "kind": "" if kind == "other" else texts.get(f"animal.{kind}", kind),
-        **{k: f"{base}{item.id}/{k}.png" for k in KINDS},
+        **links,
+        **{f"{k}_shown": shown[k] for k in KINDS},
         **{f"{k}_file": file_name(number, item, k) for k in KINDS},
     }
 
 
-def owner_page(request: Request[Any, Any, Any], items: list[OwnerItem], base: str) -> Response[str]:
-    """Return the family's page; ``base`` is the relative link prefix of the owner's files."""
+def owner_page(
+    request: Request[Any, Any, Any],
+    items: list[OwnerItem],
+    base: str,
+    media: MediaUrl | None = None,
+) -> Response[str]:
+    """Return the family's page; ``base`` is the relative link prefix of the owner's files.
+
+    With ``media``, the page shows the web sizes it names instead of the full PNGs.
+    """
     texts = catalogue(language_of(request))
     names = list(dict.fromkeys(item.animal_name for item in items))
     title = " & ".join(names) if len(names) <= 3 else texts["owner.many_title"]
@@ -82,7 +105,7 @@ def owner_page(request: Request[Any, Any, Any], items: list[OwnerItem], base: st
         "lead": texts["owner.lead_many" if len(items) > 1 else "owner.lead_one"],
         "note": texts["owner.private_note"],
         "named": len(names) > 1,
-        "cards": [_card(n, item, base, texts) for n, item in enumerate(items, 1)],
+        "cards": [_card(n, item, base, texts, media) for n, item in enumerate(items, 1)],
         "everything": f"{base}all.zip",
     }
     return render(request, "owner.html", context, headers=PRIVATE_HEADERS)
@@ -166,6 +189,7 @@ class OwnerController(Controller):
         request: Request[Any, Any, Any],
         token: Annotated[str, TOKEN_PARAM],
         owners: NamedDependency[OwnerService],
+        signer: NamedDependency[UrlSigner],
     ) -> Response[str]:
         """Show every confirmed x-ray of the owner, or a come-back-later page."""
         items = await in_thread(owners.items, _checked(token)[0])
@@ -173,7 +197,14 @@ class OwnerController(Controller):
         # drops a trailing slash from the path it routes, so look at the raw one.
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
         base = "" if raw_path.endswith(b"/") else f"{token}/"
-        return owner_page(request, items, base) if items else _message(request, "later")
+        up = "../.." if raw_path.endswith(b"/") else ".."  # from /p/<token>[/] to /
+
+        def media(key: str, size: str) -> str:
+            path = media_path(key, size)
+            expires, sig = signer.sign(path)
+            return f"{up}{path}?expires={expires}&sig={sig}"
+
+        return owner_page(request, items, base, media) if items else _message(request, "later")
 
     @get(
         "/{token:str}/{item_id:str}/xray.png",

@@ -4,23 +4,38 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
+from litestar.response import Stream
 
 from xray_core.auth.service import UrlSigner
 from xray_core.jobs.edits import edit_version
-from xray_core.jobs.model import ConfirmAction
+from xray_core.jobs.model import ConfirmAction, Job
 from xray_core.jobs.service import ORIGINAL, JobService
 from xray_http.auth import BEARER, requires_token, requires_token_or_signature
 from xray_http.controllers._base import NO_CACHE, base_url, errors, in_thread
+from xray_http.controllers.media import signed_url
 from xray_http.deps import AppDeps
-from xray_http.schemas.api import JobMetadata, ResultsRead, Success
+from xray_http.schemas.api import JobMetadata, JobPreviews, ResultsRead, Success
+from xray_http.streaming import stream_blob
 
 MAX_ID = 2**62
 # Litestar writes ``le`` into the schema as a float (4.611686018427388e18, a little more than
 # 2**62), so schema-valid ids just above the bound got a 400: state the bound exactly.
 EXACT_MAX_ID: dict[str, object] = {"maximum": MAX_ID}
+
+
+def previews(job: Job, signer: UrlSigner, base: str, slots: int) -> JobPreviews:
+    """Return the signed URLs of a job's web sizes: ``null`` for slots still empty."""
+    results: list[str | None] = [
+        signed_url(signer, base, str(s.result_key), "web") for s in job.results()
+    ]
+    return JobPreviews(
+        original=signed_url(signer, base, job.original_key, "web"),
+        results=results + [None] * (max(slots, len(job.slots)) - len(results)),
+        thumb=signed_url(signer, base, job.original_key, "thumb"),
+    )
 
 
 class ResultsController(Controller):
@@ -70,6 +85,9 @@ class ResultsController(Controller):
             },
             originals={str(j.id): url(f"/results/{j.id}/{ORIGINAL}") for j in pending},
             results_per_image=jobs.results_per_image,
+            previews={
+                str(j.id): previews(j, signer, base, jobs.results_per_image) for j in pending
+            },
         )
 
     @get(
@@ -85,10 +103,11 @@ class ResultsController(Controller):
         job_id: Annotated[int, PathParameter(ge=0, le=MAX_ID, schema_extra=EXACT_MAX_ID)],
         option: Annotated[str, PathParameter(max_length=20)],
         jobs: NamedDependency[JobService],
-    ) -> Response[bytes]:
+    ) -> Stream:
         """Return the PNG, never cached (a retried job reuses the URLs)."""
-        png = await in_thread(jobs.image, job_id, option)
-        return Response(png, media_type="image/png", headers=NO_CACHE)
+        key = await in_thread(jobs.image_key, job_id, option)
+        stream = await in_thread(jobs.library.open, key)
+        return await stream_blob(stream, "image/png", NO_CACHE)
 
     @get(
         "/confirm",

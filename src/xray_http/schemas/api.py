@@ -36,6 +36,14 @@ class JobMetadata(msgspec.Struct):
     broken_bone: bool
 
 
+class JobPreviews(msgspec.Struct):
+    """Extension: signed URLs of a job's web-size images (WebP), for pages."""
+
+    original: str
+    results: list[str | None]  # one per slot, in option order; null while a slot is empty
+    thumb: str
+
+
 class ResultsRead(msgspec.Struct):
     """``GET /results``: keys are job ids as strings."""
 
@@ -43,6 +51,7 @@ class ResultsRead(msgspec.Struct):
     results: dict[str, list[str]]
     originals: dict[str, str]
     results_per_image: int
+    previews: dict[str, JobPreviews] = msgspec.field(default_factory=dict)
 
 
 class Progress(msgspec.Struct):

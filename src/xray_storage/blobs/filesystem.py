@@ -8,6 +8,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from xray_core.errors import NotFoundError
 
@@ -30,8 +31,8 @@ class FilesystemBlobStore:
             raise ValueError(f"invalid blob key {key!r}")
         return self._root / key
 
-    def put(self, key: str, data: bytes) -> None:
-        """Store ``data`` under ``key`` atomically and durably."""
+    def put(self, key: str, data: bytes, *, durable: bool = True) -> None:
+        """Store ``data`` under ``key`` atomically (and durably unless told otherwise)."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
@@ -39,11 +40,14 @@ class FilesystemBlobStore:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if durable:
+                    os.fsync(handle.fileno())
             Path(tmp).replace(path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        if not durable:
+            return
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
@@ -54,6 +58,13 @@ class FilesystemBlobStore:
         """Return the blob under ``key``."""
         try:
             return self._path(key).read_bytes()
+        except FileNotFoundError:
+            raise NotFoundError(f"no blob {key!r}") from None
+
+    def open(self, key: str) -> BinaryIO:
+        """Return the file of the blob under ``key``, open for reading."""
+        try:
+            return self._path(key).open("rb")
         except FileNotFoundError:
             raise NotFoundError(f"no blob {key!r}") from None
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Iterator
+from typing import BinaryIO
 
 from xray_core.errors import NotFoundError
 
@@ -17,8 +19,8 @@ class InMemoryBlobStore:
         self._born: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def put(self, key: str, data: bytes) -> None:
-        """Store ``data`` under ``key``."""
+    def put(self, key: str, data: bytes, *, durable: bool = True) -> None:
+        """Store ``data`` under ``key`` (memory is never durable; the flag changes nothing)."""
         with self._lock:
             self.objects[key] = bytes(data)
             self._born[key] = time.monotonic()
@@ -30,6 +32,10 @@ class InMemoryBlobStore:
                 return self.objects[key]
             except KeyError:
                 raise NotFoundError(f"no blob {key!r}") from None
+
+    def open(self, key: str) -> BinaryIO:
+        """Return a stream over the blob under ``key``."""
+        return io.BytesIO(self.get(key))
 
     def delete(self, key: str) -> None:
         """Forget ``key``."""

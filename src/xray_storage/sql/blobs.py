@@ -6,8 +6,10 @@ transaction, so a reader sees the whole blob or none, like the filesystem store'
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import BinaryIO
 
 from sqlalchemy import Engine, delete, insert, select
 
@@ -23,8 +25,11 @@ class SqlBlobStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def put(self, key: str, data: bytes) -> None:
-        """Store ``data`` under ``key`` (replacing what was there) in one transaction."""
+    def put(self, key: str, data: bytes, *, durable: bool = True) -> None:
+        """Store ``data`` under ``key`` (replacing what was there) in one transaction.
+
+        The database's own commit decides durability; ``durable`` changes nothing here.
+        """
         with self._engine.begin() as connection:
             connection.execute(delete(_TABLE).where(_TABLE.c.key == key))
             connection.execute(
@@ -40,6 +45,10 @@ class SqlBlobStore:
         if row is None:
             raise NotFoundError(f"no blob {key!r}")
         return bytes(row[0])
+
+    def open(self, key: str) -> BinaryIO:
+        """Return a stream over the blob under ``key`` (read whole: rows are not streamed)."""
+        return io.BytesIO(self.get(key))
 
     def delete(self, key: str) -> None:
         """Remove the blob under ``key`` if it exists."""
