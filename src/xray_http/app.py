@@ -24,6 +24,7 @@ from xray_http.auth import SCHEME
 from xray_http.controllers._base import in_thread
 from xray_http.controllers.auth import AuthController
 from xray_http.controllers.carousel import CarouselController
+from xray_http.controllers.fleet import FleetController
 from xray_http.controllers.jobs import JobController
 from xray_http.controllers.meta import MetaController
 from xray_http.controllers.owners import OwnerController, not_found_page
@@ -46,6 +47,11 @@ JOB_HEADERS = [
     "slot",
     "results_per_image",
     "name_encoding",
+    "first_name_utf8",
+    "last_name_utf8",
+    "animal_name_utf8",
+    "workflow",
+    "lease_seconds",
     "retry-after",
 ]
 
@@ -106,6 +112,7 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
         route_handlers=[
             AuthController,
             JobController,
+            FleetController,
             ResultsController,
             QRController,
             CarouselController,
@@ -123,6 +130,7 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             "carousel": provide(deps.carousel),
             "qr": provide(deps.qr),
             "owners": provide(deps.owners),
+            "workers": provide(deps.workers),
             # Failed logins per client address, counted in this process only.
             "login_limiter": provide(FailureLimiter(SystemClock(), deps.login_failures_per_minute)),
         },

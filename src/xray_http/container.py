@@ -26,6 +26,7 @@ from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
 from xray_core.qr.service import QRService
 from xray_core.qr.sheet import SheetKind, SheetLayout
+from xray_core.workers.service import WorkerRegistry
 from xray_http.deps import AppDeps
 from xray_http.settings import Settings, secret_key
 from xray_storage.backup import snapshot_sqlite
@@ -121,7 +122,10 @@ class Container(containers.DeclarativeContainer):
         results_per_image=providers.Callable(lambda s: s.results_per_image, settings),
         lease=providers.Callable(lambda s: timedelta(seconds=s.lease_seconds), settings),
         animal_types=providers.Callable(lambda s: s.animal_types, settings),
+        max_attempts=settings.provided.max_attempts,
+        workflows=settings.provided.workflows,
     )
+    workers = providers.Singleton(WorkerRegistry, storage.uow, clock)
     carousel = providers.Singleton(
         CarouselService,
         storage.uow,
@@ -216,6 +220,7 @@ def build_deps(container: Container) -> AppDeps:
         carousel=container.carousel(),
         qr=qr,
         owners=container.owners(),
+        workers=container.workers(),
         public_url=settings.public_url,
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         login_failures_per_minute=settings.login_failures_per_minute,

@@ -10,6 +10,7 @@ from xray_core.carousel.service import CarouselService
 from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
 from xray_core.qr.service import QRService
+from xray_core.workers.service import WorkerRegistry
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class AppDeps:
     carousel: CarouselService
     qr: QRService
     owners: OwnerService
+    workers: WorkerRegistry
     public_url: str = ""
     max_upload_bytes: int = 20 * 1024 * 1024
     login_failures_per_minute: int = 10

@@ -36,7 +36,10 @@ class Settings:
     carousel_size: int = 10
     animal_types: tuple[str, ...] = ("dog", "cat", "horse", "other")
     public_url: str = ""
-    lease_seconds: int = 600
+    lease_seconds: int = 120
+    max_attempts: int = 3
+    fallback_after_seconds: float = 30.0
+    workflows: tuple[str, ...] = ()
     max_upload_mb: int = 20
     max_image_pixels: int = 40_000_000
     qr_layout: str = "avery-l7160"
@@ -131,6 +134,8 @@ def _check(s: Settings) -> None:
         raise SettingsError("carousel_size must be at least 1")
     if s.lease_seconds < 1 or s.token_ttl_minutes < 1:
         raise SettingsError("lease_seconds and token_ttl_minutes must be positive")
+    if s.max_attempts < 1 or s.fallback_after_seconds < 0:
+        raise SettingsError("max_attempts must be positive, fallback_after_seconds not negative")
     if s.storage not in {"sql", "memory"}:
         raise SettingsError("storage must be 'sql' or 'memory'")
     if s.blob_store not in {"files", "database"}:

@@ -14,7 +14,7 @@ from xray_core.jobs.service import ORIGINAL, JobService
 from xray_http.auth import BEARER, requires_token, requires_token_or_signature
 from xray_http.controllers._base import NO_CACHE, base_url, errors, in_thread
 from xray_http.deps import AppDeps
-from xray_http.schemas.api import JobMetadata, ResultsRead, Success
+from xray_http.schemas.api import JobFailures, JobMetadata, ResultsRead, Success
 
 MAX_ID = 2**62
 # Litestar writes ``le`` into the schema as a float (4.611686018427388e18, a little more than
@@ -64,6 +64,11 @@ class ResultsController(Controller):
             },
             originals={str(j.id): url(f"/results/{j.id}/{ORIGINAL}") for j in pending},
             results_per_image=jobs.results_per_image,
+            failures={
+                str(j.id): JobFailures(j.attempts, list(j.failures), jobs.failed(j))
+                for j in pending
+                if j.attempts
+            },
         )
 
     @get(

@@ -43,6 +43,8 @@ class ResultsRead(msgspec.Struct):
     results: dict[str, list[str]]
     originals: dict[str, str]
     results_per_image: int
+    # Extension: jobs whose generation failed at least once.
+    failures: dict[str, JobFailures] = msgspec.field(default_factory=dict)
 
 
 class Progress(msgspec.Struct):
@@ -69,3 +71,44 @@ class Health(msgspec.Struct):
 
     status: str
     pending_jobs: int
+
+
+class JobFailures(msgspec.Struct):
+    """Extension of ``/results``: a job's failed generation attempts."""
+
+    attempts: int
+    reasons: list[str]
+    failed: bool
+
+
+class LeaseExtended(msgspec.Struct):
+    """``POST /job/lease``: the lease's new expiry."""
+
+    leased_until: str
+    lease_seconds: float
+    status: str = "success"
+
+
+class WorkerRead(msgspec.Struct):
+    """One worker in ``GET /workers``."""
+
+    name: str
+    state: str
+    first_seen: str
+    last_seen: str
+    seconds_since_seen: float
+    address: str
+    user_agent: str
+    info: str
+    slots_held: int
+    results: int
+    failures: int
+    mean_seconds: float | None
+    p95_seconds: float | None
+
+
+class WorkersRead(msgspec.Struct):
+    """``GET /workers``."""
+
+    workers: list[WorkerRead]
+    alive: int
