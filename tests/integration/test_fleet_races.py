@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -115,7 +116,7 @@ def test_an_extension_and_a_re_lease_at_expiry_never_both_hold_the_slot(
         assert until is not None
         time.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds() - 0.002))
         extended, claimed = together(
-            lambda: one.extend(job_id, first.lease_id), lambda: two.claim("other")
+            partial(one.extend, job_id, first.lease_id), partial(two.claim, "other")
         )
         # Both may lose (the claim came just before the expiry, the extension just after).
         took_slot = getattr(claimed, "job", None) is not None
@@ -132,8 +133,8 @@ def test_a_failure_report_and_a_late_result_are_not_both_taken(replicas: Replica
         claim = one.claim("w")
         assert claim is not None and claim.job.id == job_id
         failed, submitted = together(
-            lambda: one.fail(job_id, claim.lease_id, "boom"),
-            lambda: two.submit(job_id, png(20, 20, (n, 1, 2)), claim.lease_id),
+            partial(one.fail, job_id, claim.lease_id, "boom"),
+            partial(two.submit, job_id, png(20, 20, (n, 1, 2)), claim.lease_id),
         )
         job = next(j for j in one.pending() if j.id == job_id)
         fail_ok, submit_ok = not isinstance(failed, Exception), not isinstance(submitted, Exception)
