@@ -150,10 +150,15 @@ class Worker:
         if item is None:
             self.stopping.wait(backoff.next())
             return
-        backoff.reset()
-        self._work(item)
+        if self._work(item):
+            backoff.reset()
+        else:
+            # After a failure, pause (growing) before the next claim: a worker whose GPU
+            # died must not burn through every job's attempts within seconds.
+            self.stopping.wait(backoff.next())
 
-    def _work(self, item: WorkItem) -> None:
+    def _work(self, item: WorkItem) -> bool:
+        """Generate and post one result; return whether the generator succeeded."""
         started = time.perf_counter()
         request = GenerationRequest(
             job_id=item.job_id,
@@ -165,10 +170,10 @@ class Worker:
         outcome = self._generate(item, request)
         if isinstance(outcome, BaseException):
             self._report_failure(item, outcome)
-            return
+            return False
         if outcome is None:
             self.dropped += 1
-            return
+            return True
         self._post(item, outcome)
         log.info(
             "job %d slot %s: %s took %.2f s",
@@ -177,6 +182,7 @@ class Worker:
             self._generator.name,
             time.perf_counter() - started,
         )
+        return True
 
     def _generate(self, item: WorkItem, request: GenerationRequest) -> bytes | Exception | None:
         """Run the generator, keeping the lease alive; ``None`` when the lease was lost.
