@@ -56,7 +56,7 @@ CLAIM_HEADERS = [
         ("first_name_utf8", "Extension: the exact first name, percent-encoded UTF-8."),
         ("last_name_utf8", "Extension: the exact last name, percent-encoded UTF-8."),
         ("animal_name_utf8", "Extension: the exact animal name, percent-encoded UTF-8."),
-        ("workflow", "Extension: the job's workflow (empty: the default)."),
+        ("workflow", "Extension: the job's workflow (absent: the default)."),
         ("lease_seconds", "Extension: the lease time; extend with POST /job/lease."),
     )
 ]
@@ -163,9 +163,10 @@ class JobController(Controller):
             "lease_id": claim.lease_id,
             "slot": str(claim.slot.index),
             "results_per_image": str(jobs.results_per_image),
-            "workflow": claim.job.workflow,
             "lease_seconds": str(int(jobs.lease_seconds)),
         }
+        if claim.job.workflow:  # absent otherwise: the GPU worker then uses its default
+            headers["workflow"] = claim.job.workflow
         return Response(claim.photo, media_type="image/png", headers=headers)
 
     @post(
