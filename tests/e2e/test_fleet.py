@@ -142,7 +142,8 @@ def test_slow_failing_and_normal_workers_finish_every_job(server: Server, tmp_pa
             for worker in workers:
                 worker.stop()
     failures = body["failures"][str(cursed)]
-    assert failures["attempts"] == 3 and len(failures["reasons"]) == 3
+    # Three or four: a report for the job's other slot may land after the third.
+    assert failures["attempts"] in {3, 4} and len(failures["reasons"]) == failures["attempts"]
     assert all("cursed" in r or "CUDA" in r for r in failures["reasons"])
     assert seen["slow"]["mean_seconds"] >= 9  # longer than the 3 s lease, and still accepted
     assert "lease lost" not in slow.output
