@@ -1,11 +1,12 @@
 """Putting user text (owner names) into HTTP headers safely and printably.
 
 Names go out as they are when every name header is latin-1 (so existing clients reading
-headers as latin-1 see "Jürgen" as is). Otherwise each name header carries a readable
-latin-1 transliteration ("Анна" -> "Anna", "Мишка 🧸" -> "Mishka", emoji dropped), which the
-existing GPU worker prints on the film, and the exact name goes percent-encoded UTF-8 in an
-extension header ``<name>_utf8``, announced by ``name_encoding: utf-8-percent``. Control
-characters never reach a header, so no value can break or inject one. See ADR 0003.
+headers as latin-1 see "Jürgen" as is). Otherwise each name that is not latin-1 is replaced
+by a readable ASCII transliteration ("Анна" -> "Anna", "Мишка 🧸" -> "Mishka", emoji
+dropped), which the existing GPU worker prints on the film, and the exact names go
+percent-encoded UTF-8 in extension headers ``<name>_utf8``, announced by ``name_encoding:
+utf-8-percent``. Control characters never reach a header, so no value can break or inject
+one. See ADR 0003.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def _plain(value: str) -> bool:
 
 
 def printable(value: str) -> str:
-    """Return ``value`` in latin-1: kept where it is, transliterated where not, symbols dropped."""
+    """Return ``value`` transliterated to readable ASCII, symbols and controls dropped."""
     out: list[str] = []
     for char in value:
         kind = unicodedata.category(char)
@@ -38,8 +39,6 @@ def printable(value: str) -> str:
             out.append(" " if char in "\t\r\n" else "")  # controls, emoji, joiners, marks
         elif kind[0] == "Z":
             out.append(" ")
-        elif _plain(char):
-            out.append(char)
         else:
             out.append(anyascii(char))
     return " ".join("".join(out).split())
@@ -49,7 +48,7 @@ def encode_names(values: Mapping[str, str]) -> dict[str, str]:
     """Return ``values`` ready for headers, adding the exact names when any is not latin-1."""
     if all(_plain(v) for v in values.values()):
         return dict(values)
-    encoded = {k: printable(v) for k, v in values.items()}
+    encoded = {k: v if _plain(v) else printable(v) for k, v in values.items()}
     encoded |= {k + EXACT_SUFFIX: quote(v, safe=" ") for k, v in values.items()}
     encoded[ENCODING_HEADER] = PERCENT
     return encoded

@@ -417,6 +417,9 @@ class TestDocsAndHeaders:
             "GET /results",
             "GET /results/{job_id}/{option}",
             "GET /confirm",
+            "GET /workers",
+            "POST /job/lease",
+            "POST /job/failed",
         }
 
     @pytest.mark.parametrize("path", ["/carousel", "/health", "/carousel/0", "/results"])
