@@ -93,7 +93,11 @@ class FleetController(Controller):
         await in_thread(workers.failed, identity(request))
         return Success()
 
-    @get("/workers", summary="List the workers seen, with their state and speed (extension)")
+    @get(
+        "/workers",
+        summary="List the workers seen, with their state and speed (extension)",
+        responses=errors(401),
+    )
     async def fleet(self, workers: NamedDependency[WorkerRegistry]) -> WorkersRead:
         """Every worker seen, most recently seen first; ``gone`` after a minute of silence."""
         fleet = await in_thread(workers.fleet)

@@ -79,6 +79,13 @@ CLAIM_LINKS = {
             "lease_id": "$response.header.lease_id",
         },
     ),
+    "extend": Link(
+        operation_ref="#/paths/~1job~1lease/post",
+        request_body={
+            "image_id": "$response.header.img_id",
+            "lease_id": "$response.header.lease_id",
+        },
+    ),
     "original": Link(
         operation_ref=_IMAGE, parameters={"job_id": "$response.header.img_id", "option": "original"}
     ),
