@@ -10,6 +10,7 @@ from xray_core.carousel.ports import CarouselRepository
 from xray_core.jobs.ports import JobRepository
 from xray_core.owners.ports import OwnerRepository
 from xray_core.qr.ports import QRBatchRepository
+from xray_core.workers.ports import WorkerRepository
 
 
 class BlobStore(Protocol):
@@ -72,6 +73,11 @@ class UnitOfWork(Protocol):
     @property
     def batches(self) -> QRBatchRepository:
         """QR batches."""
+        ...
+
+    @property
+    def workers(self) -> WorkerRepository:
+        """The worker registry."""
         ...
 
     def __enter__(self) -> Self: ...

@@ -30,6 +30,7 @@ from xray_http.controllers._base import in_thread
 from xray_http.controllers.auth import AuthController
 from xray_http.controllers.booth_api import BoothApiController
 from xray_http.controllers.carousel import CarouselController
+from xray_http.controllers.fleet import FleetController
 from xray_http.controllers.fracture import FractureController
 from xray_http.controllers.health import HealthController
 from xray_http.controllers.jobs import JobController
@@ -61,6 +62,11 @@ JOB_HEADERS = [
     "name_encoding",
     "hospital_name",
     "hospital_name_encoding",
+    "first_name_utf8",
+    "last_name_utf8",
+    "animal_name_utf8",
+    "workflow",
+    "lease_seconds",
     "retry-after",
 ]
 
@@ -125,6 +131,7 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
         route_handlers=[
             AuthController,
             JobController,
+            FleetController,
             ResultsController,
             QRController,
             CarouselController,
@@ -153,6 +160,7 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             "owners": provide(deps.owners),
             "fracture": provide(deps.fracture),
             "qr_reader": provide(deps.qr_reader),
+            "workers": provide(deps.workers),
             # Failed logins per client address, counted in this process only.
             "login_limiter": provide(FailureLimiter(SystemClock(), deps.login_failures_per_minute)),
         },

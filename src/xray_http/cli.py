@@ -110,12 +110,21 @@ def serve(args: argparse.Namespace) -> None:
         from xray_http.worker import Worker, load_generator  # noqa: PLC0415
 
         # The built-in worker talks HTTP to this very server, with tokens minted in-process.
+        generator = load_generator(args.generator)
         client = XrayClient(
             f"{scheme}://{host}:{args.port}",
             lambda _http: deps.auth.issue(),
             verify=cert.client_context() if cert else True,
+            name=f"builtin-{socket.gethostname()}-{os.getpid()}",
+            info=f"built-in worker, generator {generator.name}",
         )
-        worker = Worker(client, load_generator(args.generator), concurrency=args.concurrency)
+        # GPU first: while another worker is alive, fresh jobs are left to it for a while.
+        worker = Worker(
+            client,
+            generator,
+            concurrency=args.concurrency,
+            fallback_after=settings.fallback_after_seconds,
+        )
         threading.Thread(
             target=_when_listening,
             args=(host, args.port, worker.run),
@@ -258,8 +267,14 @@ def work(args: argparse.Namespace) -> None:
         generator = load_generator(args.generator)
     except LookupError as exc:
         raise SystemExit(str(exc)) from exc
-    client = XrayClient(args.server, password_login(password))
-    worker = Worker(client, generator, concurrency=args.concurrency)
+    client = XrayClient(
+        args.server,
+        password_login(password),
+        name=args.name or f"{socket.gethostname()}-{os.getpid()}",
+        info=f"teddy-xray {_version()}, generator {generator.name}",
+    )
+    workflows = tuple(w.strip() for w in (args.workflow or "").split(",") if w.strip())
+    worker = Worker(client, generator, concurrency=args.concurrency, workflows=workflows)
 
     def stop(signum: int, _frame: object) -> None:
         log.info("signal %d: finishing the result in hand, then stopping", signum)
@@ -276,6 +291,15 @@ def work(args: argparse.Namespace) -> None:
     worker.run()
     client.close()
     log.info("worker stopped after %d result(s)", worker.done)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    try:
+        return version("teddy-xray")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def hash_password(args: argparse.Namespace) -> None:
@@ -355,7 +379,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--server", required=True, help="e.g. http://192.168.1.20:8000")
     p.add_argument("--password", default=None, help="or TEDDY_XRAY_PASSWORD")
     p.add_argument("--concurrency", type=int, default=1, help="jobs worked on at once")
-    p.add_argument("--generator", default="silhouette", help="a teddy_xray.generators plugin")
+    p.add_argument(
+        "--generator",
+        default="silhouette",
+        help="a teddy_xray.generators plugin, or package.module:factory",
+    )
+    p.add_argument("--name", default=None, help="how GET /workers shows it (default host-pid)")
+    p.add_argument("--workflow", default=None, help="only these workflows (comma-separated)")
     p.set_defaults(func=work)
 
     p = sub.add_parser("hash-password", help="print the bcrypt hash of a password")

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 import httpx
 
 from xray_core.generation.model import DEFAULT_HOSPITAL_NAME
-from xray_http.headers import ENCODING_HEADER, PERCENT, decode_extra
+from xray_http.headers import ENCODING_HEADER, EXACT_SUFFIX, PERCENT, decode_extra
 
 TokenSource = Callable[[httpx.Client], str]
 
@@ -48,6 +48,8 @@ class WorkItem:
     lease_id: str | None
     slot: int | None
     hospital_name: str = DEFAULT_HOSPITAL_NAME
+    workflow: str = ""
+    lease_seconds: float | None = None
 
 
 def password_login(password: str) -> TokenSource:
@@ -85,10 +87,17 @@ class XrayClient:
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
         verify: ssl.SSLContext | bool = True,
+        name: str = "",
+        info: str = "",
     ) -> None:
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"), timeout=timeout, transport=transport, verify=verify
         )
+        self.name = name
+        if name:
+            self._http.headers["worker_name"] = name
+        if info:
+            self._http.headers["worker_info"] = info
         self._token_source = token_source
         self._token: str | None = None
         self._lock = threading.Lock()
@@ -97,19 +106,32 @@ class XrayClient:
         """Close the connection pool."""
         self._http.close()
 
-    def claim(self) -> WorkItem | None:
-        """Lease the next result slot, or return ``None`` when the queue is empty (204)."""
-        response = self._request("GET", "/job")
+    def claim(
+        self, *, min_age: float | None = None, workflows: tuple[str, ...] = ()
+    ) -> WorkItem | None:
+        """Lease the next result slot, or return ``None`` when the queue is empty (204).
+
+        ``min_age`` and ``workflows`` (extensions) leave younger jobs and other workflows.
+        """
+        params: dict[str, str] = {}
+        if min_age is not None:
+            params["min_age"] = f"{min_age:g}"
+        if workflows:
+            params["workflow"] = ",".join(workflows)
+        response = self._request("GET", "/job", params=params or None)
         if response.status_code == 204:
             return None
         _raise_for(response)
         h = response.headers
 
         def name(key: str) -> str:
-            value = h.get(key, "")
-            return unquote(value) if h.get(ENCODING_HEADER) == PERCENT else value
+            if h.get(ENCODING_HEADER) != PERCENT:
+                return str(h.get(key, ""))
+            # The exact name; servers before the *_utf8 headers percent-encoded the name itself.
+            return unquote(str(h.get(key + EXACT_SUFFIX, h.get(key, ""))))
 
         slot = h.get("slot", "")
+        lease = h.get("lease_seconds", "")
         return WorkItem(
             job_id=int(h["img_id"]),
             photo=response.content,
@@ -121,6 +143,8 @@ class XrayClient:
             lease_id=h.get("lease_id") or None,
             slot=int(slot) if slot.isascii() and slot.isdigit() else None,
             hospital_name=decode_extra(h, "hospital_name", DEFAULT_HOSPITAL_NAME),
+            workflow=h.get("workflow", ""),
+            lease_seconds=float(lease) if lease.isascii() and lease.isdigit() else None,
         )
 
     def submit(self, item: WorkItem, result_png: bytes) -> None:
@@ -131,12 +155,30 @@ class XrayClient:
         files = {"result": ("result.png", result_png, "image/png")}
         _raise_for(self._request("POST", "/job", data=data, files=files))
 
+    def extend(self, item: WorkItem) -> None:
+        """Extend the lease of ``item`` (``POST /job/lease``); 409 means: drop the work."""
+        data = {"image_id": str(item.job_id), "lease_id": item.lease_id or ""}
+        _raise_for(self._request("POST", "/job/lease", data=data))
+
+    def fail(self, item: WorkItem, reason: str) -> None:
+        """Report that generation failed (``POST /job/failed``): the slot returns at once."""
+        data = {"image_id": str(item.job_id), "lease_id": item.lease_id or "", "reason": reason}
+        _raise_for(self._request("POST", "/job/failed", data=data))
+
+    def workers(self) -> list[dict[str, object]]:
+        """Return the fleet as ``GET /workers`` lists it."""
+        response = self._request("GET", "/workers")
+        _raise_for(response)
+        listed: list[dict[str, object]] = response.json()["workers"]
+        return listed
+
     def _request(
         self,
         method: str,
         path: str,
         data: dict[str, str] | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
+        params: dict[str, str] | None = None,
     ) -> httpx.Response:
         for attempt in range(2):
             token = self._current_token(renew=attempt > 0)
@@ -147,6 +189,7 @@ class XrayClient:
                     headers={"Authorization": f"Bearer {token}"},
                     data=data,
                     files=files,
+                    params=params,
                 )
             except httpx.TransportError as exc:
                 raise ServerUnavailableError(str(exc) or type(exc).__name__) from exc

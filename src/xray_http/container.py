@@ -34,6 +34,7 @@ from xray_core.owners.service import OwnerService
 from xray_core.qr.reader import QRFrameReader
 from xray_core.qr.service import QRService
 from xray_core.qr.sheet import SheetKind, SheetLayout
+from xray_core.workers.service import WorkerRegistry
 from xray_http.deps import AppDeps
 from xray_http.prometheus import PrometheusMetrics
 from xray_http.settings import Settings, secret_key
@@ -158,7 +159,10 @@ class Container(containers.DeclarativeContainer):
         metrics=metrics,
         max_photo_edge=settings.provided.max_photo_edge,
         library=library,
+        max_attempts=settings.provided.max_attempts,
+        workflows=settings.provided.workflows,
     )
+    workers = providers.Singleton(WorkerRegistry, storage.uow, clock)
     carousel = providers.Singleton(
         CarouselService,
         storage.uow,
@@ -279,6 +283,7 @@ def build_deps(container: Container) -> AppDeps:
         owners=container.owners(),
         fracture=container.fracture(),
         qr_reader=container.qr_reader(),
+        workers=container.workers(),
         public_url=settings.public_url,
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         login_failures_per_minute=settings.login_failures_per_minute,

@@ -14,6 +14,7 @@ from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
 from xray_core.qr.reader import QRFrameReader
 from xray_core.qr.service import QRService
+from xray_core.workers.service import WorkerRegistry
 from xray_http.prometheus import PrometheusMetrics
 
 
@@ -29,6 +30,7 @@ class AppDeps:
     owners: OwnerService
     fracture: FractureService
     qr_reader: QRFrameReader
+    workers: WorkerRegistry
     public_url: str = ""
     max_upload_bytes: int = 20 * 1024 * 1024
     login_failures_per_minute: int = 10

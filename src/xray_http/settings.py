@@ -45,7 +45,10 @@ class Settings:
     carousel_size: int = 10
     animal_types: tuple[str, ...] = ("bear", "dog", "cat", "rabbit", "horse", "other")
     public_url: str = ""
-    lease_seconds: int = 600
+    lease_seconds: int = 120
+    max_attempts: int = 3
+    fallback_after_seconds: float = 30.0
+    workflows: tuple[str, ...] = ()
     max_upload_mb: int = 20
     max_image_pixels: int = 40_000_000
     max_photo_edge: int = 2048
@@ -170,6 +173,8 @@ def _check(s: Settings) -> None:
         raise SettingsError("screen_seconds must be at least 2")
     if s.max_photo_edge < 64 or min(s.web_image_edge, s.thumb_image_edge) < 16:
         raise SettingsError("max_photo_edge must be >= 64, web/thumb_image_edge >= 16 pixels")
+    if s.max_attempts < 1 or s.fallback_after_seconds < 0:
+        raise SettingsError("max_attempts must be positive, fallback_after_seconds not negative")
     if s.storage not in {"sql", "memory"}:
         raise SettingsError("storage must be 'sql' or 'memory'")
     if s.blob_store not in {"files", "database"}:

@@ -1,14 +1,20 @@
 """The worker: polls ``GET /job``, runs a generator, posts the result with ``POST /job``.
 
 It is an HTTP client of the API contract and nothing else. Empty queue: it backs off from
-0.2 s up to 5 s. Server down or restarting: it retries with backoff and never crashes. On
-stop (SIGINT/SIGTERM) each thread finishes the result in hand, posts it, and exits.
+0.2 s up to 5 s, with jitter, so that many workers do not poll a restarted server in step.
+Server down or restarting: it retries with backoff and never crashes. While generating it
+extends its lease at half the lease time (``POST /job/lease``); a 409 there (the doctor
+retried or cancelled, or the slot went to another worker) drops the work at once. Every
+exception of the generator is reported with ``POST /job/failed`` and the thread carries on.
+On stop (SIGINT/SIGTERM) each thread finishes the result in hand, posts it, and exits.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 
-from xray_core.errors import XrayError
 from xray_core.generation.model import GenerationRequest
 from xray_core.generation.ports import Generator
 from xray_http.client import RefusedError, ServerUnavailableError, WorkItem, XrayClient
@@ -31,12 +36,19 @@ def load_generator(name: str) -> Generator:
     Raises:
         LookupError: no plugin of that name is installed.
     """
+    if ":" in name:  # "package.module:factory", a generator that is not installed as a plugin
+        module, _, attr = name.partition(":")
+        try:
+            factory: Callable[[], Generator] = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            raise LookupError(f"no generator {name!r} ({exc})") from exc
+        return factory()
     found = {ep.name: ep for ep in entry_points(group=GENERATOR_GROUP)}
     if name not in found:
         known = ", ".join(sorted(found)) or "none"
         raise LookupError(f"no generator {name!r} (installed: {known})")
-    factory: Callable[[], Generator] = found[name].load()
-    return factory()
+    plugin: Callable[[], Generator] = found[name].load()
+    return plugin()
 
 
 def seed_for(item: WorkItem) -> int:
@@ -55,12 +67,14 @@ class Backoff:
     factor: float = 1.6
     current: float = 0.0
 
+    jitter: float = 0.5
+
     def next(self) -> float:
-        """Return the next wait and grow it."""
+        """Return the next wait (randomly up to ``jitter`` shorter) and grow it."""
         self.current = (
             self.first if self.current == 0 else min(self.cap, self.current * self.factor)
         )
-        return self.current
+        return self.current * (1 - self.jitter * random.random())  # noqa: S311  (not crypto)
 
     def reset(self) -> None:
         """Start again from the shortest wait (work was found)."""
@@ -78,13 +92,19 @@ class Worker:
         concurrency: int = 1,
         first_wait: float = 0.2,
         max_wait: float = 5.0,
+        workflows: tuple[str, ...] = (),
+        fallback_after: float | None = None,
     ) -> None:
         self._client = client
         self._generator = generator
         self._concurrency = max(1, concurrency)
         self._waits = (first_wait, max_wait)
+        self._workflows = workflows
+        self._fallback = Fallback(client, fallback_after) if fallback_after is not None else None
         self.stopping = threading.Event()
         self.done = 0
+        self.failed = 0
+        self.dropped = 0
 
     def stop(self) -> None:
         """Ask every thread to finish the result in hand and exit."""
@@ -106,24 +126,40 @@ class Worker:
         backoff = Backoff(*self._waits)
         while not self.stopping.is_set():
             try:
-                item = self._client.claim()
-            except ServerUnavailableError as exc:
+                self._once(backoff)
+            except Exception:
+                # Nothing may end a worker thread silently: log it, wait, poll again.
                 wait = backoff.next()
-                log.warning("server unavailable (%s); retrying in %.1f s", exc, wait)
+                log.exception("worker thread error; carrying on in %.1f s", wait)
                 self.stopping.wait(wait)
-                continue
-            except RefusedError as exc:
-                wait = backoff.next()
-                log.error("server refused GET /job (%s); retrying in %.1f s", exc, wait)
-                self.stopping.wait(wait)
-                continue
-            if item is None:
-                self.stopping.wait(backoff.next())
-                continue
-            backoff.reset()
-            self._work(item)
 
-    def _work(self, item: WorkItem) -> None:
+    def _once(self, backoff: Backoff) -> None:
+        """Poll once and work on what comes back."""
+        min_age = self._fallback.min_age() if self._fallback else None
+        try:
+            item = self._client.claim(min_age=min_age, workflows=self._workflows)
+        except ServerUnavailableError as exc:
+            wait = backoff.next()
+            log.warning("server unavailable (%s); retrying in %.1f s", exc, wait)
+            self.stopping.wait(wait)
+            return
+        except RefusedError as exc:
+            wait = backoff.next()
+            log.error("server refused GET /job (%s); retrying in %.1f s", exc, wait)
+            self.stopping.wait(wait)
+            return
+        if item is None:
+            self.stopping.wait(backoff.next())
+            return
+        if self._work(item):
+            backoff.reset()
+        else:
+            # After a failure, pause (growing) before the next claim: a worker whose GPU
+            # died must not burn through every job's attempts within seconds.
+            self.stopping.wait(backoff.next())
+
+    def _work(self, item: WorkItem) -> bool:
+        """Generate and post one result; return whether the generator succeeded."""
         started = time.perf_counter()
         request = GenerationRequest(
             job_id=item.job_id,
@@ -135,12 +171,14 @@ class Worker:
             hospital_name=item.hospital_name,
             taken_on=datetime.now(UTC).date(),
         )
-        try:
-            result = self._generator.generate(item.photo, request)
-        except XrayError as exc:
-            log.error("job %d: %s could not draw it: %s", item.job_id, self._generator.name, exc)
-            return
-        self._post(item, result)
+        outcome = self._generate(item, request)
+        if isinstance(outcome, BaseException):
+            self._report_failure(item, outcome)
+            return False
+        if outcome is None:
+            self.dropped += 1
+            return True
+        self._post(item, outcome)
         log.info(
             "job %d slot %s: %s took %.2f s",
             item.job_id,
@@ -148,6 +186,49 @@ class Worker:
             self._generator.name,
             time.perf_counter() - started,
         )
+        return True
+
+    def _generate(self, item: WorkItem, request: GenerationRequest) -> bytes | Exception | None:
+        """Run the generator, keeping the lease alive; ``None`` when the lease was lost.
+
+        The generator runs in its own thread so that this one can extend the lease at half
+        the lease time and, when an extension is refused, drop the work at once (the
+        abandoned generation finishes in the background and its result is thrown away).
+        """
+        box: list[bytes | Exception] = []
+        finished = threading.Event()
+
+        def run() -> None:
+            try:
+                box.append(self._generator.generate(item.photo, request))
+            except Exception as exc:  # every failure is reported, none ends a thread
+                box.append(exc)
+            finally:
+                finished.set()
+
+        threading.Thread(target=run, name=f"generate-{item.job_id}", daemon=True).start()
+        every = max(0.5, (item.lease_seconds or 0) / 2) if item.lease_id else None
+        while not finished.wait(every):
+            try:
+                self._client.extend(item)
+            except RefusedError as exc:
+                log.warning("job %d: lease lost (%s); dropping the work", item.job_id, exc)
+                return None
+            except ServerUnavailableError as exc:
+                log.warning("job %d: could not extend the lease (%s)", item.job_id, exc)
+        return box[0]
+
+    def _report_failure(self, item: WorkItem, exc: Exception) -> None:
+        """Tell the server the generator failed, so the slot goes back to the queue at once."""
+        self.failed += 1
+        reason = f"{self._generator.name}: {type(exc).__name__}: {exc}"[:500]
+        log.error("job %d: %s", item.job_id, reason)
+        if not item.lease_id:
+            return  # a server without leases has no /job/failed either
+        try:
+            self._client.fail(item, reason)
+        except (RefusedError, ServerUnavailableError) as report_exc:
+            log.warning("job %d: failure not reported (%s)", item.job_id, report_exc)
 
     def _post(self, item: WorkItem, result: bytes) -> None:
         """Post the result; keep trying while the server is away (even when stopping, briefly)."""
@@ -176,3 +257,33 @@ class Worker:
             else:
                 self.done += 1
                 return
+
+
+class Fallback:
+    """Leaves fresh jobs to other workers while one was seen in the last minute.
+
+    The built-in CPU worker uses it, so a booth with a GPU worker gets GPU x-rays, and a
+    booth whose GPU worker died still gets x-rays, ``after`` seconds late at most.
+    """
+
+    def __init__(self, client: XrayClient, after: float, *, check_every: float = 5.0) -> None:
+        self._client = client
+        self._after = after
+        self._check_every = check_every
+        self._checked = -check_every
+        self._others = False
+        self._lock = threading.Lock()
+
+    def min_age(self) -> float | None:
+        """Return the ``min_age`` to claim with: ``after`` while others are alive, else none."""
+        with self._lock:
+            if time.monotonic() - self._checked >= self._check_every:
+                self._checked = time.monotonic()
+                try:
+                    fleet = self._client.workers()
+                except (RefusedError, ServerUnavailableError):
+                    fleet = []
+                self._others = any(
+                    w.get("state") != "gone" and w.get("name") != self._client.name for w in fleet
+                )
+            return self._after if self._others else None

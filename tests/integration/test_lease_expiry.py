@@ -29,7 +29,7 @@ from xray_http.app import create_app
 from xray_http.container import build_deps, make_container
 from xray_http.settings import load_settings
 
-LEASE = timedelta(seconds=600)  # the default of TEDDY_XRAY_LEASE_SECONDS
+LEASE = timedelta(seconds=600)  # a long lease (the default is 120 s since extensions)
 TICK = timedelta(microseconds=1)
 
 

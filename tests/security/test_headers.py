@@ -74,11 +74,12 @@ def raw_claim(live: Live) -> list[tuple[str, bytes]]:
 def test_any_name_arrives_intact_in_exactly_one_header_line(
     live: Live, names: dict[str, str]
 ) -> None:
-    """Latin-1 names go out as is; otherwise all three are percent-encoded UTF-8, flagged."""
+    """Latin-1 names go out as is; otherwise printable Latin-1, the exact names in *_utf8."""
     job_id = upload(live, **names)
     lines = raw_claim(live)
     cancel(live, job_id)
     header_names = [name for name, _ in lines]
+    exact = [f"{k}_utf8" for k in NAME_HEADERS]
     for name in (*NAME_HEADERS, "img_id"):
         assert header_names.count(name) == 1, header_names
     headers = dict(lines)
@@ -88,8 +89,12 @@ def test_any_name_arrives_intact_in_exactly_one_header_line(
         got = {k: headers[k].decode("latin-1") for k in NAME_HEADERS}
     else:
         assert headers["name_encoding"] == b"utf-8-percent"
-        assert all(headers[k].isascii() for k in NAME_HEADERS)
-        got = {k: unquote(headers[k].decode("ascii"), errors="strict") for k in NAME_HEADERS}
+        assert all(header_names.count(name) == 1 for name in exact), header_names
+        assert all(headers[k].isascii() for k in exact)
+        assert all(b"%" not in headers[k] or "%" in names[k] for k in NAME_HEADERS)
+        got = {
+            k: unquote(headers[f"{k}_utf8"].decode("ascii"), errors="strict") for k in NAME_HEADERS
+        }
     assert got == names
 
 

@@ -1,7 +1,7 @@
 """A stateful Hypothesis test of the job queue on the memory and the SQLite backend.
 
-Random sequences of uploads, claims, results (with or without lease id), clock jumps, retries,
-confirms and cancels are run against :class:`JobService`, next to a small model of what must
+Random sequences of uploads, claims, results (with or without lease id), lease extensions,
+failure reports, clock jumps, retries, confirms and cancels are run against :class:`JobService`, next to a small model of what must
 hold; after every step the invariants of the queue are checked against the stored state.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
@@ -45,6 +45,7 @@ from xray_storage.sql import SqlModelUnitOfWorkFactory, create_db_engine, create
 
 RESULTS_PER_IMAGE = 2
 LEASE_SECONDS = 600
+MAX_ATTEMPTS = 3
 EVERYTHING = 10**6
 
 PICK = st.integers(min_value=0, max_value=63)
@@ -67,8 +68,11 @@ class QueueMachine(RuleBasedStateMachine):
             PillowImageSanitizer(),
             self.clock,
             results_per_image=RESULTS_PER_IMAGE,
+            lease=timedelta(seconds=LEASE_SECONDS),
+            max_attempts=MAX_ATTEMPTS,
         )
         self.job_ids: list[int] = []
+        self.attempts: dict[int, int] = {}
         self.status: dict[int, str] = {}
         self.received: dict[int, list[bytes]] = {}
         self.leases: list[tuple[int, str]] = []
@@ -139,6 +143,7 @@ class QueueMachine(RuleBasedStateMachine):
         self.job_ids.append(answer.job_id)
         self.status[answer.job_id] = "active"
         self.received[answer.job_id] = []
+        self.attempts[answer.job_id] = 0
         assert answer.current_jobs == sum(s == "active" for s in self.status.values())
 
     @rule()
@@ -149,6 +154,7 @@ class QueueMachine(RuleBasedStateMachine):
         candidates = [
             (job, {s.index for s in job.slots if s.result_key is None and not _leased(s, now)})
             for job in before
+            if self.attempts[job.id] < MAX_ATTEMPTS  # failed jobs wait for a retry
         ]
         candidates = [(job, open_slots) for job, open_slots in candidates if open_slots]
 
@@ -215,6 +221,49 @@ class QueueMachine(RuleBasedStateMachine):
             assert newly[0] == target.index
         self.received[job_id].append(data)
 
+    @precondition(lambda self: self.leases)
+    @rule(pick=PICK)
+    def extend(self, pick: int) -> None:
+        """A slow worker extends a lease it was given: only a live lease of its slot extends."""
+        job_id, lease_id = self.leases[pick % len(self.leases)]
+        before = self.stored(job_id)
+        now = self.clock.now()
+        expected: type[XrayError] | None = self.expect_refusal(job_id)
+        live = [s for s in before.slots if s.lease_id == lease_id and s.result_key is None]
+        if expected is None and not (live and _leased(live[0], now)):
+            expected = LeaseLostError
+        if expected is not None:
+            with pytest.raises(expected):
+                self.jobs.extend(job_id, lease_id)
+            assert self.stored(job_id).slots == before.slots
+            return
+        until = self.jobs.extend(job_id, lease_id)
+        assert until == now + timedelta(seconds=LEASE_SECONDS)
+        assert self.stored(job_id).slots[live[0].index].leased_until == until
+
+    @precondition(lambda self: self.leases)
+    @rule(pick=PICK)
+    def fail(self, pick: int) -> None:
+        """A worker reports that generation failed: the slot opens at once, one attempt counts."""
+        job_id, lease_id = self.leases[pick % len(self.leases)]
+        before = self.stored(job_id)
+        unfilled = [s for s in before.slots if s.result_key is None]
+        expected: type[XrayError] | None = self.expect_refusal(job_id)
+        if expected is None and not unfilled:
+            expected = JobCompleteError
+        if expected is None and not any(s.lease_id == lease_id for s in unfilled):
+            expected = LeaseLostError
+        if expected is not None:
+            with pytest.raises(expected):
+                self.jobs.fail(job_id, lease_id, "boom")
+            assert self.stored(job_id).attempts == before.attempts
+            return
+        slot = self.jobs.fail(job_id, lease_id, "boom")
+        self.attempts[job_id] += 1
+        after = self.stored(job_id)
+        assert after.slots[slot.index].lease_id is None
+        assert after.slots[slot.index].open(self.clock.now())
+
     @rule(seconds=st.sampled_from([30, 599, 601, 1200]))
     def advance(self, seconds: int) -> None:
         """Time passes; long enough, leases run out."""
@@ -232,6 +281,7 @@ class QueueMachine(RuleBasedStateMachine):
             return
         self.jobs.decide(job_id, 0, ConfirmAction.RETRY)
         self.received[job_id] = []
+        self.attempts[job_id] = 0
         assert all(s.lease_id is None for s in self.stored(job_id).slots)
 
     @precondition(lambda self: self.job_ids)
@@ -306,6 +356,13 @@ class QueueMachine(RuleBasedStateMachine):
         for job in self.jobs.pending():
             got = [self.backend.blobs.get(str(s.result_key)) for s in job.results()]
             assert got == self.received[job.id]
+
+    @invariant()
+    def failed_attempts_are_counted_with_their_reasons(self) -> None:
+        """Each pending job counts exactly the failure reports accepted since its last retry."""
+        for job in self.jobs.pending():
+            assert job.attempts == self.attempts[job.id]
+            assert len(job.failures) == job.attempts
 
     @invariant()
     def carousel_entries_equal_confirms(self) -> None:

@@ -57,6 +57,8 @@ class Slot:
     leased_until: datetime | None = None
     result_key: str | None = None
     filled_at: datetime | None = None
+    worker: str | None = None
+    claimed_at: datetime | None = None
 
     @property
     def filled(self) -> bool:
@@ -71,9 +73,16 @@ class Slot:
         """Whether this slot may be handed out (neither filled nor validly leased)."""
         return not self.filled and not self.leased(now)
 
-    def lease(self, lease_id: str, until: datetime) -> Slot:
-        """Return this slot leased to ``lease_id`` until ``until``."""
-        return replace(self, lease_id=lease_id, leased_until=until)
+    def lease(
+        self,
+        lease_id: str,
+        until: datetime,
+        *,
+        worker: str | None = None,
+        now: datetime | None = None,
+    ) -> Slot:
+        """Return this slot leased to ``lease_id`` until ``until`` (claimed by ``worker``)."""
+        return replace(self, lease_id=lease_id, leased_until=until, worker=worker, claimed_at=now)
 
     def fill(self, result_key: str, now: datetime) -> Slot:
         """Return this slot holding the result stored under ``result_key``."""
@@ -92,6 +101,7 @@ class NewJob:
     original_key: str
     slot_count: int
     created_at: datetime
+    workflow: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +114,17 @@ class Job:
     created_at: datetime
     status: JobStatus
     slots: tuple[Slot, ...]
+    workflow: str = ""
+    attempts: int = 0
+    failures: tuple[str, ...] = ()
 
-    def claimable_slot(self, now: datetime) -> Slot | None:
+    def failed(self, max_attempts: int | None) -> bool:
+        """Whether generation failed ``max_attempts`` times (the job is handed out no more)."""
+        return max_attempts is not None and self.attempts >= max_attempts
+
+    def claimable_slot(self, now: datetime, max_attempts: int | None = None) -> Slot | None:
         """Return the first open slot, or ``None`` if every slot is leased or filled."""
-        if self.status is not JobStatus.ACTIVE:
+        if self.status is not JobStatus.ACTIVE or self.failed(max_attempts):
             return None
         return next((s for s in self.slots if s.open(now)), None)
 
@@ -171,6 +188,25 @@ class Job:
     def without_results(self) -> Job:
         """Return this job with every slot open again."""
         return replace(self, slots=tuple(s.reset() for s in self.slots))
+
+    def with_lease_extended(self, lease_id: str, until: datetime, now: datetime) -> Job:
+        """Return this job with the live lease ``lease_id`` running until ``until``.
+
+        Raises:
+            JobAlreadyConfirmedError, JobCancelledError: the job is closed.
+            LeaseLostError: the lease expired, was handed to another worker, or its slot
+                was filled or reset (a retry).
+        """
+        self.ensure_active()
+        for slot in self.slots:
+            if slot.lease_id == lease_id and slot.leased(now):
+                return self.with_slot(replace(slot, leased_until=until))
+        raise LeaseLostError(self.id, lease_id)
+
+    def with_failure(self, slot: Slot, reason: str) -> Job:
+        """Return this job with ``slot`` open again and one more failed attempt."""
+        job = self.with_slot(slot.reset())
+        return replace(job, attempts=self.attempts + 1, failures=(*self.failures, reason))
 
 
 @dataclass(frozen=True, slots=True)

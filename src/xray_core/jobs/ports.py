@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
@@ -23,8 +24,18 @@ class JobRepository(Protocol):
         """Return the job (active or confirmed), or ``None`` if there is none."""
         ...
 
-    def next_claimable(self, now: datetime) -> Job | None:
+    def next_claimable(
+        self,
+        now: datetime,
+        *,
+        max_attempts: int | None = None,
+        created_before: datetime | None = None,
+        workflows: Collection[str] | None = None,
+    ) -> Job | None:
         """Return and lock the oldest active job with an open slot at ``now``.
+
+        Only jobs with fewer than ``max_attempts`` failed attempts, created at or before
+        ``created_before`` and whose workflow is one of ``workflows`` count, where given.
 
         May return ``None`` while such jobs exist if all of them are locked by other units
         of work at this moment; callers treat that as "nothing to do, poll again".

@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from xray_core.carousel.model import CarouselItem
 from xray_core.clock import Clock
@@ -28,6 +28,7 @@ from xray_core.jobs.model import (
     JobCounts,
     JobStatus,
     NewJob,
+    Slot,
     Upload,
 )
 from xray_core.jobs.status import BoothStatus, booth_status
@@ -40,6 +41,7 @@ from xray_core.ports import BlobStore, UnitOfWork
 
 ORIGINAL = "original"
 MAX_CLAIM_TRIES = 8
+MAX_REASON = 500
 log = logging.getLogger(__name__)
 
 
@@ -60,6 +62,8 @@ class JobService:
         metrics: JobMetrics | None = None,
         max_photo_edge: int = 2048,
         library: ImageLibrary | None = None,
+        max_attempts: int = 3,
+        workflows: Sequence[str] = (),
     ) -> None:
         if results_per_image < 1:
             raise ValueError("results_per_image must be at least 1")
@@ -76,6 +80,10 @@ class JobService:
         self._metrics: JobMetrics = metrics or NoMetrics()
         self.max_photo_edge = max_photo_edge
         self.library = library or ImageLibrary(blobs, images)
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.max_attempts = max_attempts
+        self.workflows = tuple(workflows)
 
     def upload(
         self,
@@ -87,8 +95,11 @@ class JobService:
         qr_content: str | None,
         animal_type: str | None = None,
         broken_bone: str | bool | None = None,
+        workflow: str | None = None,
     ) -> Upload:
         """Check and store a photo with its owner's details as a new job.
+
+        ``workflow`` (optional) is one of :attr:`workflows`; workers may choose by it.
 
         Raises:
             InvalidFieldError: a text field is wrong.
@@ -103,33 +114,57 @@ class JobService:
             broken_bone=broken_bone,
             allowed_types=self.animal_types,
         )
+        chosen = (workflow or "").strip()
+        if chosen and chosen not in self.workflows:
+            allowed = ", ".join(self.workflows) or "none are configured"
+            raise InvalidFieldError("workflow", f"must be one of: {allowed}")
         kept = self._images.prepare_photo(photo, self.max_photo_edge)
         key = photo_key(uuid.uuid4().hex, kept)
         self._blobs.put(key, kept.data)
         with self._cleanup_on_error(key), self._uow() as uow:
-            job_id = uow.jobs.add(NewJob(info, key, self.results_per_image, self._clock.now()))
+            job_id = uow.jobs.add(
+                NewJob(info, key, self.results_per_image, self._clock.now(), chosen)
+            )
             current = len(uow.jobs.active())
             uow.commit()
         self._metrics.job_uploaded()
         return Upload(job_id=job_id, current_jobs=current)
 
-    def claim(self) -> Claim | None:
-        """Lease the next open result slot (oldest job first), or return ``None``."""
+    def claim(
+        self,
+        worker: str | None = None,
+        *,
+        min_age: float | None = None,
+        workflows: Collection[str] | None = None,
+    ) -> Claim | None:
+        """Lease the next open result slot (oldest job first), or return ``None``.
+
+        Args:
+            worker: who claims (kept with the slot, for the registry).
+            min_age: only jobs that waited at least this many seconds.
+            workflows: only jobs of one of these workflows.
+        """
         now = self._clock.now()
+        before = None if min_age is None else now - timedelta(seconds=max(0.0, min_age))
         with self._uow() as uow:
             job = slot = None
             # A job found open may turn out full once locked: a concurrent claim took its
             # last slot between our snapshot and our lock. Look again (each query sees the
             # latest commits); the loop is bounded by the jobs others fill meanwhile.
             for _ in range(MAX_CLAIM_TRIES):
-                job = uow.jobs.next_claimable(now)
-                slot = job.claimable_slot(now) if job else None
+                job = uow.jobs.next_claimable(
+                    now,
+                    max_attempts=self.max_attempts,
+                    created_before=before,
+                    workflows=workflows,
+                )
+                slot = job.claimable_slot(now, self.max_attempts) if job else None
                 if job is None or slot is not None:
                     break
             if job is None or slot is None:
                 return None
             lease_id = uuid.uuid4().hex
-            leased = slot.lease(lease_id, now + self._lease)
+            leased = slot.lease(lease_id, now + self._lease, worker=worker, now=now)
             job = job.with_slot(leased)
             uow.jobs.save(job)
             uow.commit()
@@ -142,8 +177,13 @@ class JobService:
             photo_type=self.library.media_type(photo),
         )
 
-    def submit(self, job_id: int, result: bytes, lease_id: str | None = None) -> None:
-        """Store a worker's result in a slot of the job.
+    @property
+    def lease_seconds(self) -> float:
+        """How long a lease (and each extension of it) lasts."""
+        return self._lease.total_seconds()
+
+    def submit(self, job_id: int, result: bytes, lease_id: str | None = None) -> Slot:
+        """Store a worker's result in a slot of the job; return the slot as it was leased.
 
         Raises:
             JobNotFoundError: no such job.
@@ -157,11 +197,57 @@ class JobService:
         self._blobs.put(key, png)
         with self._cleanup_on_error(key), self._uow() as uow:
             job = self._job(job_id, uow, lock=True)
+            slot = job.slot_for_result(lease_id)
             now = self._clock.now()
-            uow.jobs.save(job.with_result(job.slot_for_result(lease_id), key, now))
+            uow.jobs.save(job.with_result(slot, key, now))
             uow.commit()
         if not job.results():
             self._metrics.first_result((now - job.created_at).total_seconds())
+        return slot
+
+    def extend(self, job_id: int, lease_id: str) -> datetime:
+        """Extend a live lease by the lease time; return its new expiry.
+
+        Raises:
+            JobNotFoundError: no such job.
+            JobAlreadyConfirmedError, JobCancelledError, LeaseLostError: the lease expired,
+                went to another worker, or its job was retried, confirmed or cancelled.
+        """
+        now = self._clock.now()
+        until = now + self._lease
+        with self._uow() as uow:
+            job = self._job(job_id, uow, lock=True)
+            uow.jobs.save(job.with_lease_extended(lease_id, until, now))
+            uow.commit()
+        return until
+
+    def fail(self, job_id: int, lease_id: str, reason: str) -> Slot:
+        """Give a slot back at once because generation failed; count the failed attempt.
+
+        After :attr:`max_attempts` failures the job is handed out no more (until a retry).
+        Returns the slot as it was leased.
+
+        Raises:
+            JobNotFoundError: no such job.
+            InvalidFieldError: ``reason`` is longer than 500 characters.
+            JobAlreadyConfirmedError, JobCancelledError, JobCompleteError, LeaseLostError:
+                the lease is no longer this worker's.
+        """
+        if len(reason) > MAX_REASON:
+            raise InvalidFieldError("reason", f"must be at most {MAX_REASON} characters")
+        with self._uow() as uow:
+            job = self._job(job_id, uow, lock=True)
+            slot = job.slot_for_result(lease_id)
+            failed = job.with_failure(slot, reason.strip() or "no reason given")
+            uow.jobs.save(failed)
+            uow.commit()
+        if failed.failed(self.max_attempts):
+            log.warning("job %d failed %d times; it waits for a retry", job_id, failed.attempts)
+        return slot
+
+    def failed(self, job: Job) -> bool:
+        """Whether ``job`` failed too often to be handed out."""
+        return job.failed(self.max_attempts)
 
     def pending(self) -> list[Job]:
         """Return every job not yet confirmed or cancelled, oldest first."""
@@ -267,7 +353,7 @@ class JobService:
                 )
                 uow.jobs.save(replace(job.without_results(), status=JobStatus.CONFIRMED))
             elif action is ConfirmAction.RETRY:
-                uow.jobs.save(job.without_results())
+                uow.jobs.save(replace(job.without_results(), attempts=0, failures=()))
             else:
                 doomed.append(job.original_key)
                 cancelled = replace(job.without_results(), status=JobStatus.CANCELLED)

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Link, Operation
+from litestar.params import QueryParameter
 
 from xray_core.jobs.errors import InvalidFieldError
 from xray_core.jobs.service import JobService
 from xray_core.jobs.validation import MAX_NAME, MAX_QR
+from xray_core.workers.service import WorkerRegistry
 from xray_http.auth import BEARER, requires_token
 from xray_http.controllers._base import errors, in_thread, with_links
 from xray_http.deps import AppDeps
 from xray_http.forms import FormField, file, form_operation, read_form, text
 from xray_http.headers import encode_extra, encode_names
+from xray_http.identity import identity
 from xray_http.schemas.api import Success, UploadAccepted
 
 UPLOAD_FIELDS = (
@@ -28,6 +31,7 @@ UPLOAD_FIELDS = (
     FormField("qr_content", "string", True, "QR code value associated with this owner.", MAX_QR),
     FormField("animal_type", "string", False, "One of GET /animal_types (default 'other')."),
     FormField("broken_bone", "boolean", False, "Whether the animal has a broken bone."),
+    FormField("workflow", "string", False, "Extension: one of the WORKFLOWS setting.", 100),
 )
 RESULT_FIELDS = (
     FormField("image_id", "integer", True, "ID of the job being completed.", 10**12 - 1),
@@ -52,6 +56,12 @@ CLAIM_HEADERS = [
         ("name_encoding", "Extension: 'utf-8-percent' when the name headers are encoded."),
         ("hospital_name", "Extension: the hospital's name, for the film's label."),
         ("hospital_name_encoding", "Extension: 'utf-8-percent' when hospital_name is."),
+        ("name_encoding", "Extension: 'utf-8-percent' when *_utf8 headers hold the exact names."),
+        ("first_name_utf8", "Extension: the exact first name, percent-encoded UTF-8."),
+        ("last_name_utf8", "Extension: the exact last name, percent-encoded UTF-8."),
+        ("animal_name_utf8", "Extension: the exact animal name, percent-encoded UTF-8."),
+        ("workflow", "Extension: the job's workflow (absent: the default)."),
+        ("lease_seconds", "Extension: the lease time; extend with POST /job/lease."),
     )
 ]
 
@@ -68,6 +78,13 @@ UPLOAD_LINKS = {
 CLAIM_LINKS = {
     "submit": Link(
         operation_ref="#/paths/~1job/post",
+        request_body={
+            "image_id": "$response.header.img_id",
+            "lease_id": "$response.header.lease_id",
+        },
+    ),
+    "extend": Link(
+        operation_ref="#/paths/~1job~1lease/post",
         request_body={
             "image_id": "$response.header.img_id",
             "lease_id": "$response.header.lease_id",
@@ -108,6 +125,7 @@ class JobController(Controller):
             qr_content=text(form, "qr_content"),
             animal_type=text(form, "animal_type"),
             broken_bone=text(form, "broken_bone"),
+            workflow=text(form, "workflow"),
         )
         return UploadAccepted(job_id=accepted.job_id, current_jobs=accepted.current_jobs)
 
@@ -120,10 +138,26 @@ class JobController(Controller):
         responses={204: ResponseSpec(None, description="No job is waiting."), **errors(401)},
     )
     async def claim(
-        self, jobs: NamedDependency[JobService], deps: NamedDependency[AppDeps]
+        self,
+        request: Request[Any, Any, Any],
+        jobs: NamedDependency[JobService],
+        workers: NamedDependency[WorkerRegistry],
+        deps: NamedDependency[AppDeps],
+        min_age: Annotated[
+            float | None,
+            QueryParameter(ge=0, le=86400, description="Extension: only jobs this many s old."),
+        ] = None,
+        workflow: Annotated[
+            str | None,
+            QueryParameter(max_length=1000, description="Extension: comma-separated workflows."),
+        ] = None,
     ) -> Response[bytes]:
         """Return the photo of the oldest job with an open slot, or 204 if there is none."""
-        claim = await in_thread(jobs.claim)
+        who = identity(request)
+        wanted = None if workflow is None else {w.strip() for w in workflow.split(",")}
+        if workers.due(who.name):  # in memory; the row is written every few seconds only
+            await in_thread(workers.record_seen, who)
+        claim = await in_thread(jobs.claim, who.name, min_age=min_age, workflows=wanted)
         if claim is None:
             return Response(b"", status_code=204)
         info = claim.job.info
@@ -141,7 +175,10 @@ class JobController(Controller):
             "lease_id": claim.lease_id,
             "slot": str(claim.slot.index),
             "results_per_image": str(jobs.results_per_image),
+            "lease_seconds": str(int(jobs.lease_seconds)),
         }
+        if claim.job.workflow:  # absent otherwise: the GPU worker then uses its default
+            headers["workflow"] = claim.job.workflow
         headers |= encode_extra("hospital_name", deps.hospital_name)
         return Response(claim.photo, media_type=claim.photo_type, headers=headers)
 
@@ -153,7 +190,10 @@ class JobController(Controller):
         responses=errors(401, 404, 409, 413, 415, 422),
     )
     async def submit(
-        self, request: Request[Any, Any, Any], jobs: NamedDependency[JobService]
+        self,
+        request: Request[Any, Any, Any],
+        jobs: NamedDependency[JobService],
+        workers: NamedDependency[WorkerRegistry],
     ) -> Success:
         """Store a worker's result in one of the job's slots."""
         form = await read_form(request)
@@ -162,5 +202,6 @@ class JobController(Controller):
             raise InvalidFieldError("image_id", "is required and must be a job id (an integer)")
         result = await file(form, "result")
         lease_id = (text(form, "lease_id") or "").strip() or None
-        await in_thread(jobs.submit, int(raw_id), result, lease_id)
+        slot = await in_thread(jobs.submit, int(raw_id), result, lease_id)
+        await in_thread(workers.delivered, identity(request), slot.claimed_at)
         return Success()

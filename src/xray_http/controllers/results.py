@@ -17,7 +17,7 @@ from xray_http.auth import BEARER, requires_token, requires_token_or_signature
 from xray_http.controllers._base import NO_CACHE, base_url, errors, in_thread
 from xray_http.controllers.media import signed_url
 from xray_http.deps import AppDeps
-from xray_http.schemas.api import JobMetadata, JobPreviews, ResultsRead, Success
+from xray_http.schemas.api import JobFailures, JobMetadata, JobPreviews, ResultsRead, Success
 from xray_http.streaming import stream_blob
 
 MAX_ID = 2**62
@@ -87,6 +87,11 @@ class ResultsController(Controller):
             results_per_image=jobs.results_per_image,
             previews={
                 str(j.id): previews(j, signer, base, jobs.results_per_image) for j in pending
+            },
+            failures={
+                str(j.id): JobFailures(j.attempts, list(j.failures), jobs.failed(j))
+                for j in pending
+                if j.attempts
             },
         )
 

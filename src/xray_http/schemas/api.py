@@ -52,6 +52,8 @@ class ResultsRead(msgspec.Struct):
     originals: dict[str, str]
     results_per_image: int
     previews: dict[str, JobPreviews] = msgspec.field(default_factory=dict)
+    # Extension: jobs whose generation failed at least once.
+    failures: dict[str, JobFailures] = msgspec.field(default_factory=dict)
 
 
 class Progress(msgspec.Struct):
@@ -84,3 +86,44 @@ class FractureRequest(msgspec.Struct, forbid_unknown_fields=True):
 
     points: list[list[float]]
     width: float = 16.0
+
+
+class JobFailures(msgspec.Struct):
+    """Extension of ``/results``: a job's failed generation attempts."""
+
+    attempts: int
+    reasons: list[str]
+    failed: bool
+
+
+class LeaseExtended(msgspec.Struct):
+    """``POST /job/lease``: the lease's new expiry."""
+
+    leased_until: str
+    lease_seconds: float
+    status: str = "success"
+
+
+class WorkerRead(msgspec.Struct):
+    """One worker in ``GET /workers``."""
+
+    name: str
+    state: str
+    first_seen: str
+    last_seen: str
+    seconds_since_seen: float
+    address: str
+    user_agent: str
+    info: str
+    slots_held: int
+    results: int
+    failures: int
+    mean_seconds: float | None
+    p95_seconds: float | None
+
+
+class WorkersRead(msgspec.Struct):
+    """``GET /workers``."""
+
+    workers: list[WorkerRead]
+    alive: int

@@ -8,7 +8,7 @@ unless committed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
@@ -18,6 +18,7 @@ from xray_core.carousel.model import CarouselItem
 from xray_core.jobs.model import Job, JobStatus, NewJob, Slot
 from xray_core.owners.model import Owner, OwnerItem
 from xray_core.qr.model import BatchStatus, QRBatch
+from xray_core.workers.model import WorkerRecord
 
 
 @dataclass
@@ -28,6 +29,7 @@ class _State:
     items: list[OwnerItem] = field(default_factory=list)
     batches: dict[int, QRBatch] = field(default_factory=dict)
     next_id: dict[str, int] = field(default_factory=dict)
+    workers: dict[str, WorkerRecord] = field(default_factory=dict)
 
     def new_id(self, kind: str) -> int:
         self.next_id[kind] = self.next_id.get(kind, 0) + 1
@@ -54,15 +56,37 @@ class _Jobs:
         job_id = self._s.new_id("job")
         slots = tuple(Slot(index=i) for i in range(job.slot_count))
         self._s.jobs[job_id] = Job(
-            job_id, job.info, job.original_key, job.created_at, JobStatus.ACTIVE, slots
+            job_id,
+            job.info,
+            job.original_key,
+            job.created_at,
+            JobStatus.ACTIVE,
+            slots,
+            workflow=job.workflow,
         )
         return job_id
 
     def get(self, job_id: int, *, lock: bool = False) -> Job | None:
         return self._s.jobs.get(job_id)
 
-    def next_claimable(self, now: datetime) -> Job | None:
-        return next((j for j in self.active() if j.claimable_slot(now) is not None), None)
+    def next_claimable(
+        self,
+        now: datetime,
+        *,
+        max_attempts: int | None = None,
+        created_before: datetime | None = None,
+        workflows: Collection[str] | None = None,
+    ) -> Job | None:
+        return next(
+            (
+                j
+                for j in self.active()
+                if j.claimable_slot(now, max_attempts) is not None
+                and (created_before is None or j.created_at <= created_before)
+                and (workflows is None or j.workflow in workflows)
+            ),
+            None,
+        )
 
     def active(self) -> list[Job]:
         return [j for _, j in sorted(self._s.jobs.items()) if j.status is JobStatus.ACTIVE]
@@ -166,6 +190,34 @@ class _Batches:
         self._s.batches.pop(batch_id, None)
 
 
+class _Workers:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    def get(self, name: str, *, lock: bool = False) -> WorkerRecord | None:
+        return self._s.workers.get(name)
+
+    def add_if_missing(self, record: WorkerRecord) -> None:
+        self._s.workers.setdefault(record.name, record)
+
+    def save(self, record: WorkerRecord) -> None:
+        if record.name in self._s.workers:
+            self._s.workers[record.name] = record
+
+    def all(self) -> list[WorkerRecord]:
+        return sorted(self._s.workers.values(), key=lambda r: r.last_seen, reverse=True)
+
+    def held_slots(self, now: datetime) -> dict[str, int]:
+        held: dict[str, int] = {}
+        for job in self._s.jobs.values():
+            if job.status is not JobStatus.ACTIVE:
+                continue
+            for slot in job.slots:
+                if slot.worker is not None and slot.leased(now):
+                    held[slot.worker] = held.get(slot.worker, 0) + 1
+        return held
+
+
 class InMemoryUnitOfWork:
     """A unit of work over an :class:`InMemoryStore`."""
 
@@ -177,6 +229,7 @@ class InMemoryUnitOfWork:
         self.carousel = _Carousel(state)
         self.owners = _Owners(state)
         self.batches = _Batches(state)
+        self.workers = _Workers(state)
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()
@@ -208,6 +261,7 @@ class InMemoryUnitOfWork:
             list(self._store.state.items),
             dict(self._store.state.batches),
             dict(self._store.state.next_id),
+            dict(self._store.state.workers),
         )
 
     def _restore(self, snap: _State) -> None:
@@ -222,3 +276,5 @@ class InMemoryUnitOfWork:
         state.batches.update(snap.batches)
         state.next_id.clear()
         state.next_id.update(snap.next_id)
+        state.workers.clear()
+        state.workers.update(snap.workers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -9,7 +10,16 @@ from xray_core.carousel.model import CarouselItem
 from xray_core.jobs.model import Job, JobInfo, JobStatus, Slot
 from xray_core.owners.model import Owner, OwnerItem
 from xray_core.qr.model import BatchStatus, QRBatch
-from xray_storage.sql.tables import BatchRow, CarouselRow, JobRow, OwnerItemRow, OwnerRow, SlotRow
+from xray_core.workers.model import WorkerRecord
+from xray_storage.sql.tables import (
+    BatchRow,
+    CarouselRow,
+    JobRow,
+    OwnerItemRow,
+    OwnerRow,
+    SlotRow,
+    WorkerRow,
+)
 
 
 def aware(value: datetime) -> datetime:
@@ -38,6 +48,9 @@ def job(row: JobRow, slots: Sequence[SlotRow]) -> Job:
         created_at=aware(row.created_at),
         status=JobStatus(row.status),
         slots=tuple(slot(s) for s in sorted(slots, key=lambda s: s.idx)),
+        workflow=row.workflow or "",
+        attempts=row.attempts or 0,
+        failures=tuple(str(r) for r in json.loads(row.failures or "[]")),
     )
 
 
@@ -49,6 +62,8 @@ def slot(row: SlotRow) -> Slot:
         leased_until=_maybe(row.leased_until),
         result_key=row.result_key,
         filled_at=_maybe(row.filled_at),
+        worker=row.worker,
+        claimed_at=_maybe(row.claimed_at),
     )
 
 
@@ -90,3 +105,33 @@ def batch(row: BatchRow) -> QRBatch:
         created_at=aware(row.created_at),
         pdf_key=row.pdf_key,
     )
+
+
+def worker(row: WorkerRow) -> WorkerRecord:
+    """Return the domain worker record of a row."""
+    return WorkerRecord(
+        name=row.name,
+        first_seen=aware(row.first_seen),
+        last_seen=aware(row.last_seen),
+        address=row.address,
+        user_agent=row.user_agent,
+        info=row.info,
+        results=row.results,
+        failures=row.failures,
+        durations=tuple(float(d) for d in json.loads(row.durations or "[]")),
+    )
+
+
+def worker_values(record: WorkerRecord) -> dict[str, object]:
+    """Return the column values of a worker record."""
+    return {
+        "name": record.name,
+        "address": record.address,
+        "user_agent": record.user_agent,
+        "info": record.info,
+        "first_seen": record.first_seen,
+        "last_seen": record.last_seen,
+        "results": record.results,
+        "failures": record.failures,
+        "durations": json.dumps([round(d, 3) for d in record.durations]),
+    }

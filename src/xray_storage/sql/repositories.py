@@ -7,12 +7,14 @@ not rendered. The code path is the same for both.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine, delete, exists, func, insert, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
@@ -20,8 +22,17 @@ from xray_core.carousel.model import CarouselItem
 from xray_core.jobs.model import Job, JobStatus, NewJob
 from xray_core.owners.model import Owner, OwnerItem
 from xray_core.qr.model import BatchStatus, QRBatch
+from xray_core.workers.model import WorkerRecord
 from xray_storage.sql import mapping
-from xray_storage.sql.tables import BatchRow, CarouselRow, JobRow, OwnerItemRow, OwnerRow, SlotRow
+from xray_storage.sql.tables import (
+    BatchRow,
+    CarouselRow,
+    JobRow,
+    OwnerItemRow,
+    OwnerRow,
+    SlotRow,
+    WorkerRow,
+)
 
 
 class SqlModelJobRepository:
@@ -43,6 +54,7 @@ class SqlModelJobRepository:
             original_key=job.original_key,
             status=JobStatus.ACTIVE.value,
             created_at=job.created_at,
+            workflow=job.workflow,
         )
         self._s.add(row)
         self._s.flush()
@@ -57,20 +69,28 @@ class SqlModelJobRepository:
         row = self._s.exec(stmt.with_for_update() if lock else stmt).first()
         return None if row is None else self._load(row)
 
-    def next_claimable(self, now: datetime) -> Job | None:
+    def next_claimable(
+        self,
+        now: datetime,
+        *,
+        max_attempts: int | None = None,
+        created_before: datetime | None = None,
+        workflows: Collection[str] | None = None,
+    ) -> Job | None:
         """Return and lock the oldest active job with an open slot (skipping locked ones)."""
         open_slot = select(SlotRow.idx).where(
             SlotRow.job_id == JobRow.id,
             col(SlotRow.result_key).is_(None),
             or_(col(SlotRow.leased_until).is_(None), col(SlotRow.leased_until) <= now),
         )
-        stmt = (
-            select(JobRow)
-            .where(JobRow.status == JobStatus.ACTIVE.value, exists(open_slot))
-            .order_by(col(JobRow.id))
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
+        stmt = select(JobRow).where(JobRow.status == JobStatus.ACTIVE.value, exists(open_slot))
+        if max_attempts is not None:
+            stmt = stmt.where(col(JobRow.attempts) < max_attempts)
+        if created_before is not None:
+            stmt = stmt.where(col(JobRow.created_at) <= created_before)
+        if workflows is not None:
+            stmt = stmt.where(col(JobRow.workflow).in_(list(workflows)))
+        stmt = stmt.order_by(col(JobRow.id)).limit(1).with_for_update(skip_locked=True)
         row = self._s.exec(stmt).first()
         return None if row is None else self._load(row)
 
@@ -93,7 +113,12 @@ class SqlModelJobRepository:
         self._s.execute(
             update(JobRow)
             .where(col(JobRow.id) == job.id)
-            .values(status=job.status.value, original_key=job.original_key)
+            .values(
+                status=job.status.value,
+                original_key=job.original_key,
+                attempts=job.attempts,
+                failures=json.dumps(list(job.failures)),
+            )
         )
         for s in job.slots:
             self._s.execute(
@@ -104,6 +129,8 @@ class SqlModelJobRepository:
                     leased_until=s.leased_until,
                     result_key=s.result_key,
                     filled_at=s.filled_at,
+                    worker=s.worker,
+                    claimed_at=s.claimed_at,
                 )
             )
 
@@ -304,6 +331,52 @@ class SqlModelQRBatchRepository:
         self._s.execute(delete(BatchRow).where(col(BatchRow.id) == batch_id))
 
 
+class SqlModelWorkerRepository:
+    """The worker registry in SQL."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def get(self, name: str, *, lock: bool = False) -> WorkerRecord | None:
+        """Return one worker's record, locking its row if asked."""
+        stmt = select(WorkerRow).where(WorkerRow.name == name)
+        row = self._s.exec(stmt.with_for_update() if lock else stmt).first()
+        return None if row is None else mapping.worker(row)
+
+    def add_if_missing(self, record: WorkerRecord) -> None:
+        """Insert the record; a row of that name already there (or racing in) wins."""
+        bind = self._s.get_bind()
+        dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(WorkerRow).values(**mapping.worker_values(record))
+        self._s.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
+
+    def save(self, record: WorkerRecord) -> None:
+        """Overwrite one worker's row."""
+        values = mapping.worker_values(record)
+        del values["name"]
+        self._s.execute(update(WorkerRow).where(col(WorkerRow.name) == record.name).values(values))
+
+    def all(self) -> list[WorkerRecord]:
+        """Return every worker, most recently seen first."""
+        rows = self._s.exec(select(WorkerRow).order_by(col(WorkerRow.last_seen).desc())).all()
+        return [mapping.worker(r) for r in rows]
+
+    def held_slots(self, now: datetime) -> dict[str, int]:
+        """Count the live leases per worker name."""
+        stmt = (
+            select(SlotRow.worker, func.count())
+            .join(JobRow, col(JobRow.id) == col(SlotRow.job_id))
+            .where(
+                col(SlotRow.worker).is_not(None),
+                col(SlotRow.result_key).is_(None),
+                col(SlotRow.leased_until) > now,
+                JobRow.status == JobStatus.ACTIVE.value,
+            )
+            .group_by(col(SlotRow.worker))
+        )
+        return {str(name): int(n) for name, n in self._s.exec(stmt).all()}
+
+
 class SqlModelUnitOfWork:
     """One database transaction (a session) over all repositories."""
 
@@ -316,6 +389,7 @@ class SqlModelUnitOfWork:
         self.carousel = SqlModelCarouselRepository(self._session)
         self.owners = SqlModelOwnerRepository(self._session)
         self.batches = SqlModelQRBatchRepository(self._session)
+        self.workers = SqlModelWorkerRepository(self._session)
         return self
 
     def __exit__(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, LargeBinary
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -28,6 +28,10 @@ class JobRow(SQLModel, table=True):
     original_key: str
     status: str = Field(index=True)
     created_at: datetime = _when()
+    workflow: str = Field(default="", sa_column=Column(String, nullable=False, server_default=""))
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # The failure reasons as a JSON list of strings.
+    failures: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
 
 
 class SlotRow(SQLModel, table=True):
@@ -43,6 +47,8 @@ class SlotRow(SQLModel, table=True):
     leased_until: datetime | None = _when(nullable=True)
     result_key: str | None = None
     filled_at: datetime | None = _when(nullable=True)
+    worker: str | None = None
+    claimed_at: datetime | None = _when(nullable=True)
 
 
 class CarouselRow(SQLModel, table=True):
@@ -120,3 +126,20 @@ class BlobRow(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     size: int
     created_at: datetime = _when()
+
+
+class WorkerRow(SQLModel, table=True):
+    """A worker of the fleet: when it was seen, what it delivered and how fast."""
+
+    __tablename__ = "workers"
+
+    name: str = Field(primary_key=True)
+    address: str = ""
+    user_agent: str = ""
+    info: str = ""
+    first_seen: datetime = _when()
+    last_seen: datetime = _when()
+    results: int = 0
+    failures: int = 0
+    # The last claim-to-result times in seconds, as a JSON list of numbers.
+    durations: str = Field(default="[]", sa_column=Column(Text, nullable=False))

@@ -1,0 +1,91 @@
+"""Domain types of the worker registry."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+GONE_AFTER = timedelta(minutes=1)
+KEPT_DURATIONS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who a request comes from: a name, or its address and User-Agent when it sent none."""
+
+    name: str
+    address: str = ""
+    user_agent: str = ""
+    info: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRecord:
+    """What the server knows about one worker."""
+
+    name: str
+    first_seen: datetime
+    last_seen: datetime
+    address: str = ""
+    user_agent: str = ""
+    info: str = ""
+    results: int = 0
+    failures: int = 0
+    durations: tuple[float, ...] = ()
+
+    @classmethod
+    def new(cls, who: Identity, now: datetime) -> WorkerRecord:
+        """Return the record of a worker seen for the first time."""
+        return cls(who.name, now, now, who.address, who.user_agent, who.info)
+
+    def seen(self, who: Identity, now: datetime) -> WorkerRecord:
+        """Return this record seen at ``now`` (with the latest address and info)."""
+        return replace(
+            self,
+            last_seen=max(self.last_seen, now),
+            address=who.address or self.address,
+            user_agent=who.user_agent or self.user_agent,
+            info=who.info or self.info,
+        )
+
+    def delivered(self, seconds: float | None, now: datetime) -> WorkerRecord:
+        """Return this record with one more result, claimed ``seconds`` before it arrived."""
+        kept = self.durations if seconds is None else (*self.durations, max(0.0, seconds))
+        return replace(
+            self,
+            results=self.results + 1,
+            durations=kept[-KEPT_DURATIONS:],
+            last_seen=max(self.last_seen, now),
+        )
+
+    def failed(self, now: datetime) -> WorkerRecord:
+        """Return this record with one more failure report."""
+        return replace(self, failures=self.failures + 1, last_seen=max(self.last_seen, now))
+
+    def gone(self, now: datetime) -> bool:
+        """Whether the worker has not been seen for a minute."""
+        return now - self.last_seen > GONE_AFTER
+
+    @property
+    def mean_seconds(self) -> float | None:
+        """Mean time from claim to result over the last results, or ``None``."""
+        return sum(self.durations) / len(self.durations) if self.durations else None
+
+    @property
+    def p95_seconds(self) -> float | None:
+        """95th percentile (nearest rank) of the time from claim to result, or ``None``."""
+        if not self.durations:
+            return None
+        ordered = sorted(self.durations)
+        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerStatus:
+    """A worker as ``GET /workers`` shows it."""
+
+    record: WorkerRecord
+    slots_held: int
+    gone: bool
+    seconds_since_seen: float = 0.0

@@ -1,0 +1,111 @@
+"""The worker registry service: records polls, results and failures; lists the fleet."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from xray_core.clock import Clock
+from xray_core.ports import UnitOfWork
+from xray_core.workers.model import Identity, WorkerRecord, WorkerStatus
+
+SEEN_WRITE_SECONDS = 5.0
+MAX_REMEMBERED = 10_000
+log = logging.getLogger(__name__)
+
+
+class WorkerRegistry:
+    """Keeps the fleet in the database, writing a poll at most every ``write_every`` seconds.
+
+    Polls are the hot path (16 idle workers poll several times a second), so a poll only
+    writes when this process has not written that worker's row for ``write_every`` seconds;
+    results and failures are rare and always written. Replicas each throttle on their own,
+    so with ``n`` replicas a worker's row is written at most ``n`` times per interval.
+    """
+
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        clock: Clock,
+        *,
+        write_every: float = SEEN_WRITE_SECONDS,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._write_every = write_every
+        self._written: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def due(self, name: str) -> bool:
+        """Whether a poll by ``name`` is to be written now (and, if so, count it as written).
+
+        Memory only, cheap enough for the event loop; write with :meth:`record_seen`.
+        """
+        now = self._clock.now()
+        with self._lock:
+            last = self._written.get(name)
+            if last is not None and (now - last).total_seconds() < self._write_every:
+                return False
+            if len(self._written) >= MAX_REMEMBERED:
+                self._written.clear()
+            self._written[name] = now
+            return True
+
+    def record_seen(self, who: Identity) -> None:
+        """Write that ``who`` was seen now."""
+        now = self._clock.now()
+        self._update(who, lambda r: r.seen(who, now))
+
+    def seen(self, who: Identity) -> bool:
+        """Record a poll by ``who``; return whether it was written (else it was throttled)."""
+        if not self.due(who.name):
+            return False
+        self.record_seen(who)
+        return True
+
+    def delivered(self, who: Identity, claimed_at: datetime | None) -> None:
+        """Record a result by ``who`` for a slot it claimed at ``claimed_at``."""
+        now = self._clock.now()
+        seconds = None if claimed_at is None else (now - claimed_at).total_seconds()
+        self._update(who, lambda r: r.seen(who, now).delivered(seconds, now))
+
+    def failed(self, who: Identity) -> None:
+        """Record a failure report by ``who``."""
+        now = self._clock.now()
+        self._update(who, lambda r: r.seen(who, now).failed(now))
+
+    def fleet(self) -> list[WorkerStatus]:
+        """Return every known worker with the slots it holds now, most recently seen first."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            records = uow.workers.all()
+            held = uow.workers.held_slots(now)
+        return [
+            WorkerStatus(
+                r,
+                held.get(r.name, 0),
+                r.gone(now),
+                max(0.0, (now - r.last_seen).total_seconds()),
+            )
+            for r in records
+        ]
+
+    def others_alive(self, name: str) -> bool:
+        """Whether a worker other than ``name`` was seen within the last minute."""
+        return any(not s.gone and s.record.name != name for s in self.fleet())
+
+    def _update(self, who: Identity, change: Callable[[WorkerRecord], WorkerRecord]) -> None:
+        now = self._clock.now()
+        try:
+            with self._uow() as uow:
+                uow.workers.add_if_missing(WorkerRecord.new(who, now))
+                record = uow.workers.get(who.name, lock=True)
+                if record is not None:
+                    uow.workers.save(change(record))
+                uow.commit()
+        except Exception:
+            # The registry only observes: a result already stored must not answer 500
+            # because its statistics could not be written.
+            log.exception("could not update the registry row of a worker")

@@ -1,0 +1,83 @@
+"""The worker registry: throttled poll writes, results and failures, speed and "gone"."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Backend
+from tests.fakes.fakes import FakeClock
+from tests.unit.service_kit import Services, build, result, upload
+from xray_core.workers.model import Identity
+from xray_core.workers.service import WorkerRegistry
+
+GPU = Identity("gpu-1", "10.0.0.7", "python-httpx/0.28", "sdxl 1.0")
+
+
+@pytest.fixture
+def services(backend: Backend, clock: FakeClock) -> Services:
+    """The core services on the backend under test."""
+    return build(backend, clock)
+
+
+@pytest.fixture
+def registry(backend: Backend, clock: FakeClock) -> WorkerRegistry:
+    """A registry on the same backend and clock."""
+    return WorkerRegistry(backend.uow, clock, write_every=5)
+
+
+def test_polls_are_written_at_most_once_every_few_seconds(
+    registry: WorkerRegistry, clock: FakeClock
+) -> None:
+    """Twenty polls within five seconds write the worker's row once; the next interval again."""
+    written = 0
+    for _ in range(20):
+        written += registry.seen(GPU)
+        clock.advance(seconds=0.2)
+    assert written == 1
+    clock.advance(seconds=1)
+    assert registry.seen(GPU)
+    [status] = registry.fleet()
+    assert status.record.last_seen == clock.now()
+    assert status.record.info == "sdxl 1.0" and status.record.address == "10.0.0.7"
+
+
+def test_a_worker_silent_for_a_minute_is_gone(registry: WorkerRegistry, clock: FakeClock) -> None:
+    """A worker shows as alive for a minute after its last poll, then as gone."""
+    registry.seen(GPU)
+    clock.advance(seconds=60)
+    assert not registry.fleet()[0].gone
+    clock.advance(seconds=1)
+    assert registry.fleet()[0].gone
+    assert not registry.others_alive("builtin")
+
+
+def test_results_failures_speed_and_slots_held_are_counted(
+    services: Services, registry: WorkerRegistry, clock: FakeClock
+) -> None:
+    """Each result and failure is counted; mean and p95 come from claim-to-result times."""
+    for seconds in (10, 20, 30, 40):
+        upload(services)
+        claim = services.jobs.claim(GPU.name)
+        assert claim
+        clock.advance(seconds=seconds)
+        slot = services.jobs.submit(claim.job.id, result((seconds, 0, 0)), claim.lease_id)
+        registry.delivered(GPU, slot.claimed_at)
+    held = services.jobs.claim(GPU.name)
+    assert held
+    services.jobs.claim("cpu")
+    services.jobs.fail(held.job.id, held.lease_id, "oops")
+    registry.failed(GPU)
+    services.jobs.claim(GPU.name)
+    statuses = {s.record.name: s for s in registry.fleet()}
+    assert statuses["gpu-1"].record.results == 4 and statuses["gpu-1"].record.failures == 1
+    assert statuses["gpu-1"].record.mean_seconds == 25
+    assert statuses["gpu-1"].record.p95_seconds == 40
+    assert statuses["gpu-1"].slots_held == 1
+
+
+def test_the_registry_survives_a_new_registry_on_the_same_storage(
+    backend: Backend, clock: FakeClock
+) -> None:
+    """A restarted server (a new registry over the same storage) still knows the fleet."""
+    WorkerRegistry(backend.uow, clock).seen(GPU)
+    assert [s.record.name for s in WorkerRegistry(backend.uow, clock).fleet()] == ["gpu-1"]
