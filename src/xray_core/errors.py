@@ -55,5 +55,17 @@ class TooManyRequestsError(XrayError):
         self.retry_after = retry_after
 
 
+class BusyError(XrayError):
+    """The storage is too busy to answer now; the same request may succeed shortly.
+
+    Attributes:
+        retry_after: seconds after which a new attempt may succeed.
+    """
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class UnavailableError(XrayError):
     """The thing exists but is not ready yet (e.g. a PDF still being made)."""

@@ -80,11 +80,13 @@ def _ensure_password(settings: Settings) -> Settings:
 
 def serve(args: argparse.Namespace) -> None:
     """Run the server (and, with --with-worker, one built-in worker beside it)."""
+    from xray_http.observability import configure_logging  # noqa: PLC0415
+
+    configure_logging(args.log_format, args.log_level)  # before imports that log (alembic)
     import uvicorn  # noqa: PLC0415
 
     from xray_http.app import create_app  # noqa: PLC0415
     from xray_http.container import build_deps, make_container  # noqa: PLC0415
-    from xray_http.observability import configure_logging  # noqa: PLC0415
 
     host = "127.0.0.1" if args.host in {"0.0.0.0", "::"} else args.host  # noqa: S104
     scheme = "https" if args.tls or args.certfile else "http"

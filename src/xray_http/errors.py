@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from xray_core.errors import (
     AuthenticationError,
+    BusyError,
     ConflictError,
     InvalidInputError,
     NotFoundError,
@@ -29,6 +30,7 @@ NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 
 # Most specific first: the first matching category wins.
 STATUS: tuple[tuple[type[XrayError], int], ...] = (
+    (BusyError, 503),
     (UnsupportedMediaError, 415),
     (TooLargeError, 413),
     (InvalidInputError, 422),
@@ -52,7 +54,7 @@ def xray_error_handler(_: Request[Any, Any, Any], exc: XrayError) -> Response[ob
     headers = dict(NOSNIFF)
     if isinstance(exc, AuthenticationError):
         headers["WWW-Authenticate"] = "Bearer"
-    if isinstance(exc, TooManyRequestsError):
+    if isinstance(exc, TooManyRequestsError | BusyError):
         headers["Retry-After"] = str(exc.retry_after)
     body: dict[str, object] = {"status_code": code, "detail": exc.message}
     field = getattr(exc, "field", None)

@@ -111,3 +111,5 @@ def configure_logging(fmt: str = "text", level: str = "info") -> None:
         litestar.removeHandler(old)
     litestar.propagate = True
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Our own lines say what a migration did; alembic's would repeat it on every start.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

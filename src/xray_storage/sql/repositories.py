@@ -15,10 +15,12 @@ from typing import Self
 
 from sqlalchemy import Engine, delete, exists, func, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from xray_core.carousel.model import CarouselItem
+from xray_core.errors import BusyError
 from xray_core.jobs.model import Job, JobStatus, NewJob
 from xray_core.owners.model import Owner, OwnerItem
 from xray_core.qr.model import BatchStatus, QRBatch
@@ -402,10 +404,18 @@ class SqlModelUnitOfWork:
             self._session.rollback()
         finally:
             self._session.close()
+        if isinstance(exc, OperationalError) and _busy(exc):
+            raise BusyError("the database is busy; try again in a moment") from exc
 
     def commit(self) -> None:
         """Commit the transaction."""
         self._session.commit()
+
+
+def _busy(exc: OperationalError) -> bool:
+    """Whether SQLite gave up waiting for another writer (after its busy timeout)."""
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database table is locked" in text
 
 
 class SqlModelUnitOfWorkFactory:
