@@ -100,6 +100,27 @@ def test_carousel_items_name_the_animal_never_the_family(api: Api) -> None:
     assert photo.status_code == 200 and photo.content.startswith(b"\x89PNG")
 
 
+def test_the_big_screen_gets_light_web_sizes_of_the_carousel(api: Api) -> None:
+    """The web-size URLs of /carousel/items serve WebPs within the web edge, lighter than PNGs."""
+    import io
+
+    from PIL import Image
+
+    job = upload(api, "ext-web", animal="Flocke")
+    work(api)
+    confirm(api, job)
+    [item] = api.client.get("/carousel/items").json()
+    for kind in ("xray", "original"):
+        web = api.client.get(item[f"{kind}_web"])
+        full = api.client.get(item[kind])
+        assert web.status_code == 200 and web.headers["content-type"] == "image/webp"
+        assert web.headers["cache-control"].startswith("private")
+        with Image.open(io.BytesIO(web.content)) as image:
+            assert image.format == "WEBP"
+            assert max(image.size) <= api.settings.web_image_edge
+        assert len(web.content) <= len(full.content)
+
+
 @pytest.mark.parametrize("path", ["/carousel/items/999/xray.png", "/carousel/items/1/other.png"])
 def test_carousel_item_images_not_on_screen_are_404(api: Api, path: str) -> None:
     """An image of a job not on the carousel, or of an unknown kind, is a JSON 404."""

@@ -85,8 +85,11 @@ class CarouselService:
             entries.append(CarouselEntry(index, item.job_id, name, kind))
         return entries
 
-    def image(self, job_id: int, kind: str) -> bytes:
-        """Return the ``"xray"`` or ``"original"`` PNG of the item of job ``job_id``.
+    def image(self, job_id: int, kind: str, size: str = "full") -> bytes:
+        """Return the ``"xray"`` or ``"original"`` of the item of job ``job_id``.
+
+        ``size="full"`` gives the PNG; ``"web"`` the light web size (a WebP) that the big
+        screen shows, when an image library is there (else the PNG).
 
         Raises:
             CarouselJobError: the job is not on the screen (any more), or the kind is unknown.
@@ -96,5 +99,9 @@ class CarouselService:
         for item in items:
             if item.job_id == job_id and kind in {"xray", "original"}:
                 key = item.xray_key if kind == "xray" else item.original_key
-                return self._library.png(key) if self._library else self._blobs.get(key)
+                if self._library is None:
+                    return self._blobs.get(key)
+                if size == "web":
+                    return self._blobs.get(self._library.preview_key(key, "web"))
+                return self._library.png(key)
         raise CarouselJobError(job_id)

@@ -21,7 +21,13 @@ from xray_http.schemas.booth import CarouselItemRead, PendingCases, StatusRead
 # Carousel images are keyed by job, so their URLs never change: a browser may keep them,
 # but only in its own cache (they are photos of children's toys).
 PRIVATE_CACHE = {"Cache-Control": "private, max-age=86400"}
-KINDS = {"xray.png": "xray", "original.png": "original"}
+# File name -> (image, size): the PNGs, and the web sizes the big screen shows.
+KINDS = {
+    "xray.png": ("xray", "full"),
+    "original.png": ("original", "full"),
+    "xray.webp": ("xray", "web"),
+    "original.webp": ("original", "web"),
+}
 
 
 class BoothApiController(Controller):
@@ -60,13 +66,16 @@ class BoothApiController(Controller):
                 animal_type=e.animal_type,
                 xray=f"{base}/carousel/items/{e.job_id}/xray.png",
                 original=f"{base}/carousel/items/{e.job_id}/original.png",
+                xray_web=f"{base}/carousel/items/{e.job_id}/xray.webp",
+                original_web=f"{base}/carousel/items/{e.job_id}/original.webp",
             )
             for e in await in_thread(carousel.entries)
         ]
 
     @get(
         "/carousel/items/{job_id:int}/{name:str}",
-        summary="The x-ray (xray.png) or photo (original.png) of a carousel item (public)",
+        summary="The x-ray or photo of a carousel item: xray.png, original.png (PNG) or "
+        "xray.webp, original.webp (web size) (public)",
         media_type="image/png",
         responses=errors(404),
     )
@@ -79,8 +88,10 @@ class BoothApiController(Controller):
         """Return the PNG while the item is on the screen; 404 once it left."""
         if name not in KINDS:
             raise CarouselJobError(job_id)
-        png = await in_thread(carousel.image, job_id, KINDS[name])
-        return Response(png, media_type="image/png", headers=PRIVATE_CACHE)
+        kind, size = KINDS[name]
+        image = await in_thread(carousel.image, job_id, kind, size)
+        media = "image/webp" if image[8:12] == b"WEBP" else "image/png"
+        return Response(image, media_type=media, headers=PRIVATE_CACHE)
 
     @get(
         "/status",

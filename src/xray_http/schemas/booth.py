@@ -21,6 +21,9 @@ class CarouselItemRead(msgspec.Struct):
     animal_type: str
     xray: str
     original: str
+    # The light web sizes (long side WEB_IMAGE_EDGE) that the big screen shows.
+    xray_web: str = ""
+    original_web: str = ""
 
 
 class StatusRead(msgspec.Struct):

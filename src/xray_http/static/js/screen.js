@@ -36,8 +36,8 @@ async function refresh() {
     const job = String(item.job_id);
     if (pictures.has(job)) continue;
     try {
-      const xray = await blobUrl(item.xray);
-      const original = await blobUrl(item.original).catch((error) => { URL.revokeObjectURL(xray); throw error; });
+      const xray = await blobUrl(item.xray_web || item.xray);
+      const original = await blobUrl(item.original_web || item.original).catch((error) => { URL.revokeObjectURL(xray); throw error; });
       pictures.set(job, { name: item.animal_name, xray, original });
       fresh.push(job);
     } catch { /* try again on the next round */ }
