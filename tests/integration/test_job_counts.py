@@ -6,40 +6,26 @@ by the fake clock: time to first result and to confirmation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import Backend, _sql_backend, wipe
+from tests.conftest import Backend
 from tests.fakes.fakes import FakeClock
 from tests.images import png
 from xray_core.adapters.pillow_images import PillowImageSanitizer
 from xray_core.jobs.model import ConfirmAction, JobStatus
 from xray_core.jobs.service import JobService
 from xray_http.prometheus import PrometheusMetrics
-from xray_storage.memory import InMemoryBlobStore, InMemoryStore
 
 LEASE = timedelta(seconds=600)
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+@pytest.fixture
+def store(any_backend: Backend) -> Backend:
     """Every storage backend, emptied."""
-    if request.param == "memory":
-        yield Backend("memory", InMemoryStore(), InMemoryBlobStore())
-        return
-    url = (
-        f"sqlite:///{tmp_path / 'xray.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
-    chosen, engine = _sql_backend(url, tmp_path / "blobs")
-    wipe(engine)
-    yield chosen
-    engine.dispose()
+    return any_backend
 
 
 def service(

@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import Backend, _sql_backend, wipe
+from tests.conftest import Backend
 from xray_core.jobs.model import JobInfo, JobStatus, NewJob
-from xray_storage.memory import InMemoryBlobStore, InMemoryStore
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 INFO = JobInfo("Anna", "Muster", "Brumm", "bear", "qr")
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+@pytest.fixture
+def store(any_backend: Backend) -> Backend:
     """Each job repository adapter, on a fresh store."""
-    if request.param == "memory":
-        yield Backend("memory", InMemoryStore(), InMemoryBlobStore())
-        return
-    url = (
-        f"sqlite:///{tmp_path / 'xray.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
-    chosen, engine = _sql_backend(url, tmp_path / "blobs")
-    wipe(engine)
-    yield chosen
-    engine.dispose()
+    return any_backend
 
 
 def job_with_result(store: Backend, key: str = "results/a.png") -> int:
