@@ -267,7 +267,7 @@ def build_deps(container: Container) -> AppDeps:
 
     health: HealthService = container.health()
     metrics: PrometheusMetrics = container.metrics()
-    metrics.watch(jobs.counts)
+    metrics.watch(jobs.counts, container.workers().fleet)
 
     def dispose() -> None:
         health.close()

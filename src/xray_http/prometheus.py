@@ -14,6 +14,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from xray_core.jobs.model import JobCounts
+from xray_core.workers.model import WorkerStatus
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # From a quick poll to a slow bcrypt login or a large upload.
@@ -27,6 +28,7 @@ class _StoredCounts(Collector):
 
     def __init__(self) -> None:
         self.counts: Callable[[], JobCounts] | None = None
+        self.fleet: Callable[[], list[WorkerStatus]] | None = None
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         if self.counts is None:
@@ -49,6 +51,28 @@ class _StoredCounts(Collector):
             "teddy_xray_queue_waiting_slots",
             "Result slots of active cases waiting for a worker",
             value=counts.waiting_slots,
+        )
+        yield from self._fleet()
+
+    def _fleet(self) -> Iterator[GaugeMetricFamily]:
+        if self.fleet is None:
+            return
+        try:
+            fleet = self.fleet()
+        except Exception:
+            return
+        workers = GaugeMetricFamily(
+            "teddy_xray_workers",
+            "Known workers by state (gone: not seen for a minute)",
+            labels=["state"],
+        )
+        for state in ("alive", "gone"):
+            workers.add_metric([state], sum(1 for w in fleet if w.gone == (state == "gone")))
+        yield workers
+        yield GaugeMetricFamily(
+            "teddy_xray_worker_slots_held",
+            "Result slots leased to workers right now",
+            value=sum(w.slots_held for w in fleet),
         )
 
 
@@ -90,9 +114,14 @@ class PrometheusMetrics:
         self._stored = _StoredCounts()
         r.register(self._stored)
 
-    def watch(self, counts: Callable[[], JobCounts]) -> None:
-        """Report the stored counts that ``counts`` returns on every scrape."""
+    def watch(
+        self,
+        counts: Callable[[], JobCounts],
+        fleet: Callable[[], list[WorkerStatus]] | None = None,
+    ) -> None:
+        """Report the stored counts (and the worker fleet) on every scrape."""
         self._stored.counts = counts
+        self._stored.fleet = fleet
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered HTTP request."""

@@ -132,6 +132,10 @@ class TestMetrics:
         assert got[("teddy_xray_queue_waiting_slots", ())] == 4
         assert delta("teddy_xray_time_to_first_result_seconds_count") == 1
         assert delta("teddy_xray_time_to_confirmation_seconds_count") == 1
+        # The worker that claimed (known by its address and User-Agent) is in the fleet.
+        assert got[("teddy_xray_workers", (("state", "alive"),))] == 1
+        assert got[("teddy_xray_workers", (("state", "gone"),))] == 0
+        assert got[("teddy_xray_worker_slots_held", ())] == 0
 
     def test_metrics_token_protects_the_scrape(self, tmp_path: Path) -> None:
         """With metrics_token set, /metrics wants it as bearer token (401 otherwise)."""
