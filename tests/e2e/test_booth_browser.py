@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from tests.e2e.booth import (
     DESKTOP,
@@ -43,13 +43,19 @@ def password(booth: Server) -> str:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+def playwright() -> Iterator[Playwright]:
+    """One Playwright for the module (a second one at the same time cannot start)."""
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     """Chromium whose webcam shows the teddy photo."""
     webcam = write_y4m(camera_frame(None), tmp_path_factory.mktemp("cam") / "teddy.y4m")
-    with sync_playwright() as playwright:
-        started = launch(playwright, webcam)
-        yield started
-        started.close()
+    started = launch(playwright, webcam)
+    yield started
+    started.close()
 
 
 @pytest.fixture(scope="module")
@@ -146,22 +152,23 @@ def test_an_event_from_qr_sheets_to_the_big_screen_and_the_family(
     assert errors == [] and screen_errors == []
 
 
-def test_the_webcam_reads_the_flyers_qr_code(booth: Server, password: str, tmp_path: Path) -> None:
+def test_the_webcam_reads_the_flyers_qr_code(
+    booth: Server, password: str, playwright: Playwright, tmp_path: Path
+) -> None:
     """With a QR code in front of the webcam, the QR field fills itself within a few seconds."""
     webcam = write_y4m(
         camera_frame("https://booth.example/p/AbCdEfGhIjKlMnOpQrSt"), tmp_path / "qr.y4m"
     )
-    with sync_playwright() as playwright:
-        chromium = launch(playwright, webcam)
-        try:
-            page = chromium.new_page(viewport=DESKTOP)
-            log_in(page, booth.url, password)
-            page.get_by_role("button", name="Scan with camera").click()
-            expect(page.get_by_label("QR code or short code")).to_have_value(
-                "https://booth.example/p/AbCdEfGhIjKlMnOpQrSt", timeout=10_000
-            )
-        finally:
-            chromium.close()
+    chromium = launch(playwright, webcam)
+    try:
+        page = chromium.new_page(viewport=DESKTOP)
+        log_in(page, booth.url, password)
+        page.get_by_role("button", name="Scan with camera").click()
+        expect(page.get_by_label("QR code or short code")).to_have_value(
+            "https://booth.example/p/AbCdEfGhIjKlMnOpQrSt", timeout=10_000
+        )
+    finally:
+        chromium.close()
 
 
 def test_a_wrong_password_says_so_and_an_expired_session_comes_back(
