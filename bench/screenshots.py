@@ -25,7 +25,7 @@ OUT = Path(__file__).resolve().parents[1] / "docs" / "img"
 
 
 def shoot(page: Page, name: str, *, full: bool = True) -> None:
-    time.sleep(0.8)  # let fades and the polling settle
+    time.sleep(1.6)  # let fades (1.2 s) and the polling settle
     page.screenshot(path=str(OUT / f"{name}.jpg"), type="jpeg", quality=80, full_page=full)
     print("wrote", OUT / f"{name}.jpg")
 
