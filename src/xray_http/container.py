@@ -161,6 +161,9 @@ class Container(containers.DeclarativeContainer):
         library=library,
         max_attempts=settings.provided.max_attempts,
         workflows=settings.provided.workflows,
+        retry_elsewhere=providers.Callable(
+            lambda s: timedelta(seconds=s.retry_elsewhere_seconds), settings
+        ),
     )
     workers = providers.Singleton(WorkerRegistry, storage.uow, clock)
     carousel = providers.Singleton(

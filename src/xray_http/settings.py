@@ -48,6 +48,7 @@ class Settings:
     lease_seconds: int = 120
     max_attempts: int = 3
     fallback_after_seconds: float = 30.0
+    retry_elsewhere_seconds: float = 30.0
     workflows: tuple[str, ...] = ()
     max_upload_mb: int = 20
     max_image_pixels: int = 40_000_000
@@ -173,8 +174,11 @@ def _check(s: Settings) -> None:
         raise SettingsError("screen_seconds must be at least 2")
     if s.max_photo_edge < 64 or min(s.web_image_edge, s.thumb_image_edge) < 16:
         raise SettingsError("max_photo_edge must be >= 64, web/thumb_image_edge >= 16 pixels")
-    if s.max_attempts < 1 or s.fallback_after_seconds < 0:
-        raise SettingsError("max_attempts must be positive, fallback_after_seconds not negative")
+    if s.max_attempts < 1 or min(s.fallback_after_seconds, s.retry_elsewhere_seconds) < 0:
+        raise SettingsError(
+            "max_attempts must be positive, fallback_after_seconds and "
+            "retry_elsewhere_seconds not negative"
+        )
     if s.storage not in {"sql", "memory"}:
         raise SettingsError("storage must be 'sql' or 'memory'")
     if s.blob_store not in {"files", "database"}:

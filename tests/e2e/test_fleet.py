@@ -281,7 +281,8 @@ def test_a_failing_built_in_generator_never_ends_the_worker_thread(tmp_path: Pat
     """Every exception of the built-in worker's generator is reported; the worker keeps polling."""
     booth = Server(
         tmp_path / "data",
-        env={"PYTHONPATH": str(ROOT)},
+        # Alone, the worker retries a job it failed after RETRY_ELSEWHERE_SECONDS (30 s).
+        env={"PYTHONPATH": str(ROOT), "TEDDY_XRAY_RETRY_ELSEWHERE_SECONDS": "1"},
         extra_args=("--with-worker", "--generator", "tests.fakes.generators:Failing"),
     ).start()
     try:

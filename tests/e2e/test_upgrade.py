@@ -30,7 +30,9 @@ from tests.serverproc import CLI, Server, free_port
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-RELEASES = ["v0.1.0"]
+RELEASES = ["v0.1.0", "v0.2.0"]
+# The schema revision each release left its database at.
+REVISION_OF = {"v0.1.0": "0001", "v0.2.0": "0004"}
 
 
 def expected(release: str, kind: str) -> dict[str, Any]:
@@ -46,7 +48,7 @@ def env_for(facts: dict[str, Any], extra: dict[str, str] | None = None) -> dict[
 @pytest.fixture(params=RELEASES)
 def sqlite_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Server, dict]]:
     """A server on a copy of a release's SQLite data dir."""
-    facts = expected(request.param, "sqlite")
+    facts = {**expected(request.param, "sqlite"), "release": request.param}
     data = tmp_path / "data"
     shutil.copytree(FIXTURES / request.param / "sqlite", data)
     server = Server(data, env=env_for(facts)).start()
@@ -61,7 +63,7 @@ def postgres_server(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[tuple[Server, dict]]:
     """A server on a release's PostgreSQL dump, restored with psql, and its blob dir."""
-    facts = expected(request.param, "postgres")
+    facts = {**expected(request.param, "postgres"), "release": request.param}
     folder = FIXTURES / request.param / "postgres"
     with fresh_database() as url:
         plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
@@ -157,7 +159,7 @@ def test_a_sqlite_data_dir_of_an_earlier_release_opens_with_nothing_lost(
     check_everything_is_there_and_works(server, facts)
     backups = list((server.data_dir / "backups").glob("xray-before-upgrade-from-*.db"))
     assert len(backups) == 1, "serve backs up the database before it upgrades it"
-    assert "upgraded the database schema from 0001" in server.output
+    assert f"upgraded the database schema from {REVISION_OF[facts['release']]}" in server.output
 
 
 def test_a_postgresql_database_of_an_earlier_release_opens_with_nothing_lost(
@@ -166,7 +168,7 @@ def test_a_postgresql_database_of_an_earlier_release_opens_with_nothing_lost(
     """The same on a PostgreSQL dump of the earlier release with its blob dir."""
     server, facts = postgres_server
     check_everything_is_there_and_works(server, facts)
-    assert "upgraded the database schema from 0001" in server.output
+    assert f"upgraded the database schema from {REVISION_OF[facts['release']]}" in server.output
 
 
 def test_serve_refuses_a_database_from_a_newer_release(tmp_path: Path) -> None:

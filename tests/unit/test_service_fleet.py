@@ -159,3 +159,42 @@ def test_the_claiming_worker_is_kept_with_the_slot(services: Services) -> None:
     assert slot.worker == "gpu-1"
     assert slot.claimed_at is not None
     assert services.clock.now() - slot.claimed_at == timedelta(seconds=42)
+
+
+def test_a_job_a_worker_failed_goes_to_the_others_first(services: Services) -> None:
+    """A broken GPU worker fails a job: the next worker gets it, the broken one gets the next."""
+    first, second = upload(services), upload(services)
+    claim = services.jobs.claim("broken-gpu")
+    assert claim and claim.job.id == first.job_id
+    services.jobs.fail(claim.job.id, claim.lease_id, "CUDA error")
+    elsewhere = services.jobs.claim("broken-gpu")
+    assert elsewhere and elsewhere.job.id == second.job_id
+    services.jobs.fail(elsewhere.job.id, elsewhere.lease_id, "CUDA error")
+    assert services.jobs.claim("broken-gpu") is None  # both of its failures wait for others
+    rescued = services.jobs.claim("cpu")
+    assert rescued and rescued.job.id == first.job_id
+    services.jobs.submit(rescued.job.id, result((1, 2, 3)), rescued.lease_id)
+    assert job(services, first.job_id).attempts == 1  # not used up by the broken worker
+
+
+def test_a_lone_worker_gets_its_failed_job_again_after_a_while(services: Services) -> None:
+    """With nobody else around, the worker that failed a job retries it 30 s later."""
+    one = upload(services)
+    for n in range(3):
+        claim = services.jobs.claim("only-worker")
+        assert claim and claim.job.id == one.job_id, f"attempt {n}"
+        services.jobs.fail(claim.job.id, claim.lease_id, f"boom {n}")
+        assert services.jobs.claim("only-worker") is None
+        services.clock.advance(seconds=31)
+    assert services.jobs.failed(job(services, one.job_id))
+    assert services.jobs.claim("only-worker") is None
+
+
+def test_a_retry_forgets_who_failed_the_job(services: Services) -> None:
+    """After the doctor's Retry the worker that failed the job may take it at once."""
+    one = upload(services)
+    claim = services.jobs.claim("gpu")
+    assert claim
+    services.jobs.fail(claim.job.id, claim.lease_id, "boom")
+    services.jobs.decide(one.job_id, 0, RETRY)
+    assert services.jobs.claim("gpu") is not None

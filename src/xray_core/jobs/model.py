@@ -59,6 +59,9 @@ class Slot:
     filled_at: datetime | None = None
     worker: str | None = None
     claimed_at: datetime | None = None
+    # Who last reported that generating this slot failed, and when (see Job.shuns).
+    failed_by: str | None = None
+    failed_at: datetime | None = None
 
     @property
     def filled(self) -> bool:
@@ -89,8 +92,12 @@ class Slot:
         return replace(self, result_key=result_key, filled_at=now, leased_until=None)
 
     def reset(self) -> Slot:
-        """Return this slot open again, without lease or result."""
+        """Return this slot open again, without lease, result or failure."""
         return Slot(index=self.index)
+
+    def failing(self, now: datetime) -> Slot:
+        """Return this slot open again, remembering that its worker failed it at ``now``."""
+        return Slot(index=self.index, failed_by=self.worker, failed_at=now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +128,17 @@ class Job:
     def failed(self, max_attempts: int | None) -> bool:
         """Whether generation failed ``max_attempts`` times (the job is handed out no more)."""
         return max_attempts is not None and self.attempts >= max_attempts
+
+    def shuns(self, worker: str, since: datetime) -> bool:
+        """Whether ``worker`` reported a failure on this job after ``since``.
+
+        Such a job is left to other workers for a while, so that one broken worker (a GPU
+        whose driver crashed) cannot use up a job's attempts alone while others are idle.
+        """
+        return any(
+            s.failed_by == worker and s.failed_at is not None and s.failed_at > since
+            for s in self.slots
+        )
 
     def claimable_slot(self, now: datetime, max_attempts: int | None = None) -> Slot | None:
         """Return the first open slot, or ``None`` if every slot is leased or filled."""
@@ -203,9 +221,9 @@ class Job:
                 return self.with_slot(replace(slot, leased_until=until))
         raise LeaseLostError(self.id, lease_id)
 
-    def with_failure(self, slot: Slot, reason: str) -> Job:
+    def with_failure(self, slot: Slot, reason: str, now: datetime) -> Job:
         """Return this job with ``slot`` open again and one more failed attempt."""
-        job = self.with_slot(slot.reset())
+        job = self.with_slot(slot.failing(now))
         return replace(job, attempts=self.attempts + 1, failures=(*self.failures, reason))
 
 

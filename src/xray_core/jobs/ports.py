@@ -31,11 +31,13 @@ class JobRepository(Protocol):
         max_attempts: int | None = None,
         created_before: datetime | None = None,
         workflows: Collection[str] | None = None,
+        shunned_by: tuple[str, datetime] | None = None,
     ) -> Job | None:
         """Return and lock the oldest active job with an open slot at ``now``.
 
         Only jobs with fewer than ``max_attempts`` failed attempts, created at or before
-        ``created_before`` and whose workflow is one of ``workflows`` count, where given.
+        ``created_before`` and whose workflow is one of ``workflows`` count, where given;
+        with ``shunned_by=(worker, since)``, not the jobs that :meth:`Job.shuns`.
 
         May return ``None`` while such jobs exist if all of them are locked by other units
         of work at this moment; callers treat that as "nothing to do, poll again".

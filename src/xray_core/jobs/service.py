@@ -64,6 +64,7 @@ class JobService:
         library: ImageLibrary | None = None,
         max_attempts: int = 3,
         workflows: Sequence[str] = (),
+        retry_elsewhere: timedelta = timedelta(seconds=30),
     ) -> None:
         if results_per_image < 1:
             raise ValueError("results_per_image must be at least 1")
@@ -84,6 +85,7 @@ class JobService:
             raise ValueError("max_attempts must be at least 1")
         self.max_attempts = max_attempts
         self.workflows = tuple(workflows)
+        self._retry_elsewhere = retry_elsewhere
 
     def upload(
         self,
@@ -139,6 +141,10 @@ class JobService:
     ) -> Claim | None:
         """Lease the next open result slot (oldest job first), or return ``None``.
 
+        A job that ``worker`` reported failed within the last ``retry_elsewhere`` is left
+        to other workers meanwhile: one broken worker must not use up the attempts of every
+        job while the others are idle. Alone, it gets the job again once that time is over.
+
         Args:
             worker: who claims (kept with the slot, for the registry).
             min_age: only jobs that waited at least this many seconds.
@@ -146,6 +152,7 @@ class JobService:
         """
         now = self._clock.now()
         before = None if min_age is None else now - timedelta(seconds=max(0.0, min_age))
+        shunned = None if worker is None else (worker, now - self._retry_elsewhere)
         with self._uow() as uow:
             job = slot = None
             # A job found open may turn out full once locked: a concurrent claim took its
@@ -157,6 +164,7 @@ class JobService:
                     max_attempts=self.max_attempts,
                     created_before=before,
                     workflows=workflows,
+                    shunned_by=shunned,
                 )
                 slot = job.claimable_slot(now, self.max_attempts) if job else None
                 if job is None or slot is not None:
@@ -238,7 +246,8 @@ class JobService:
         with self._uow() as uow:
             job = self._job(job_id, uow, lock=True)
             slot = job.slot_for_result(lease_id)
-            failed = job.with_failure(slot, reason.strip() or "no reason given")
+            reason = reason.strip() or "no reason given"
+            failed = job.with_failure(slot, reason, self._clock.now())
             uow.jobs.save(failed)
             uow.commit()
         if failed.failed(self.max_attempts):

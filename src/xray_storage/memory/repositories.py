@@ -76,6 +76,7 @@ class _Jobs:
         max_attempts: int | None = None,
         created_before: datetime | None = None,
         workflows: Collection[str] | None = None,
+        shunned_by: tuple[str, datetime] | None = None,
     ) -> Job | None:
         return next(
             (
@@ -84,6 +85,7 @@ class _Jobs:
                 if j.claimable_slot(now, max_attempts) is not None
                 and (created_before is None or j.created_at <= created_before)
                 and (workflows is None or j.workflow in workflows)
+                and (shunned_by is None or not j.shuns(*shunned_by))
             ),
             None,
         )

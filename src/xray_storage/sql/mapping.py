@@ -64,6 +64,8 @@ def slot(row: SlotRow) -> Slot:
         filled_at=_maybe(row.filled_at),
         worker=row.worker,
         claimed_at=_maybe(row.claimed_at),
+        failed_by=row.failed_by,
+        failed_at=_maybe(row.failed_at),
     )
 
 

@@ -78,6 +78,7 @@ class SqlModelJobRepository:
         max_attempts: int | None = None,
         created_before: datetime | None = None,
         workflows: Collection[str] | None = None,
+        shunned_by: tuple[str, datetime] | None = None,
     ) -> Job | None:
         """Return and lock the oldest active job with an open slot (skipping locked ones)."""
         open_slot = select(SlotRow.idx).where(
@@ -92,6 +93,14 @@ class SqlModelJobRepository:
             stmt = stmt.where(col(JobRow.created_at) <= created_before)
         if workflows is not None:
             stmt = stmt.where(col(JobRow.workflow).in_(list(workflows)))
+        if shunned_by is not None:
+            worker, since = shunned_by
+            failed_by_worker = select(SlotRow.idx).where(
+                SlotRow.job_id == JobRow.id,
+                SlotRow.failed_by == worker,
+                col(SlotRow.failed_at) > since,
+            )
+            stmt = stmt.where(~exists(failed_by_worker))
         stmt = stmt.order_by(col(JobRow.id)).limit(1).with_for_update(skip_locked=True)
         row = self._s.exec(stmt).first()
         return None if row is None else self._load(row)
@@ -133,6 +142,8 @@ class SqlModelJobRepository:
                     filled_at=s.filled_at,
                     worker=s.worker,
                     claimed_at=s.claimed_at,
+                    failed_by=s.failed_by,
+                    failed_at=s.failed_at,
                 )
             )
 

@@ -49,6 +49,8 @@ class SlotRow(SQLModel, table=True):
     filled_at: datetime | None = _when(nullable=True)
     worker: str | None = None
     claimed_at: datetime | None = _when(nullable=True)
+    failed_by: str | None = None
+    failed_at: datetime | None = _when(nullable=True)
 
 
 class CarouselRow(SQLModel, table=True):
