@@ -1,8 +1,8 @@
 """A stateful Hypothesis test of the job queue on the memory and the SQLite backend.
 
 Random sequences of uploads, claims, results (with or without lease id), lease extensions,
-failure reports, clock jumps, retries, confirms and cancels are run against :class:`JobService`, next to a small model of what must
-hold; after every step the invariants of the queue are checked against the stored state.
+failure reports, clock jumps, retries, confirms and cancels (by named and unnamed workers) are
+run against :class:`JobService`, next to a small model of what must hold; after every step the invariants of the queue are checked against the stored state.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ from xray_storage.sql import SqlModelUnitOfWorkFactory, create_db_engine, create
 RESULTS_PER_IMAGE = 2
 LEASE_SECONDS = 600
 MAX_ATTEMPTS = 3
+RETRY_ELSEWHERE = timedelta(seconds=30)
+WORKERS = st.sampled_from([None, "gpu", "cpu"])
 EVERYTHING = 10**6
 
 PICK = st.integers(min_value=0, max_value=63)
@@ -70,12 +72,16 @@ class QueueMachine(RuleBasedStateMachine):
             results_per_image=RESULTS_PER_IMAGE,
             lease=timedelta(seconds=LEASE_SECONDS),
             max_attempts=MAX_ATTEMPTS,
+            retry_elsewhere=RETRY_ELSEWHERE,
         )
         self.job_ids: list[int] = []
         self.attempts: dict[int, int] = {}
         self.status: dict[int, str] = {}
         self.received: dict[int, list[bytes]] = {}
         self.leases: list[tuple[int, str]] = []
+        self.claimed_by: dict[str, str | None] = {}  # lease id -> worker
+        # (job id, slot index) -> who last reported that slot failed, and when.
+        self.last_failed: dict[tuple[int, int], tuple[str | None, datetime]] = {}
         self.confirms = 0
         self.posted = 0
 
@@ -146,19 +152,27 @@ class QueueMachine(RuleBasedStateMachine):
         self.attempts[answer.job_id] = 0
         assert answer.current_jobs == sum(s == "active" for s in self.status.values())
 
-    @rule()
-    def claim(self) -> None:
-        """A worker polls: it gets an open slot of the oldest job that has one, or nothing."""
+    def shunned(self, job_id: int, worker: str | None, now: datetime) -> bool:
+        """Whether ``worker`` was the last to fail a slot of the job, less than 30 s ago."""
+        return worker is not None and any(
+            j == job_id and who == worker and at > now - RETRY_ELSEWHERE
+            for (j, _), (who, at) in self.last_failed.items()
+        )
+
+    @rule(worker=WORKERS)
+    def claim(self, worker: str | None) -> None:
+        """A worker polls: an open slot of the oldest job it may have, or nothing."""
         now = self.clock.now()
         before = self.jobs.pending()
         candidates = [
             (job, {s.index for s in job.slots if s.result_key is None and not _leased(s, now)})
             for job in before
             if self.attempts[job.id] < MAX_ATTEMPTS  # failed jobs wait for a retry
+            and not self.shunned(job.id, worker, now)  # left to the others for a while
         ]
         candidates = [(job, open_slots) for job, open_slots in candidates if open_slots]
 
-        claim = self.jobs.claim()
+        claim = self.jobs.claim(worker)
 
         if not candidates:
             assert claim is None
@@ -171,6 +185,7 @@ class QueueMachine(RuleBasedStateMachine):
         assert slot.lease_id == claim.lease_id
         assert slot.result_key is None
         self.leases.append((oldest.id, claim.lease_id))
+        self.claimed_by[claim.lease_id] = worker
 
     @precondition(lambda self: self.leases)
     @rule(pick=PICK)
@@ -260,6 +275,7 @@ class QueueMachine(RuleBasedStateMachine):
             return
         slot = self.jobs.fail(job_id, lease_id, "boom")
         self.attempts[job_id] += 1
+        self.last_failed[(job_id, slot.index)] = (self.claimed_by[lease_id], self.clock.now())
         after = self.stored(job_id)
         assert after.slots[slot.index].lease_id is None
         assert after.slots[slot.index].open(self.clock.now())
@@ -282,6 +298,7 @@ class QueueMachine(RuleBasedStateMachine):
         self.jobs.decide(job_id, 0, ConfirmAction.RETRY)
         self.received[job_id] = []
         self.attempts[job_id] = 0
+        self.last_failed = {k: v for k, v in self.last_failed.items() if k[0] != job_id}
         assert all(s.lease_id is None for s in self.stored(job_id).slots)
 
     @precondition(lambda self: self.job_ids)
