@@ -107,6 +107,14 @@ def check_everything_is_there_and_works(server: Server, facts: dict[str, Any]) -
             image = http.get(url)
             assert image.status_code == 200 and image.content[:8] == b"\x89PNG\r\n\x1a\n"
 
+    if "fleet" in facts:  # from 0.2.0: the worker registry and a counted failed attempt
+        fleet = facts["fleet"]
+        failures = results["failures"][str(fleet["job_id"])]
+        assert failures == {"attempts": 1, "reasons": fleet["reasons"], "failed": False}
+        workers = {w["name"]: w for w in http.get("/workers", headers=auth).json()["workers"]}
+        assert workers[fleet["worker"]]["failures"] == 1
+        assert workers[fleet["worker"]]["info"] == fleet["info"]
+
     carousel = http.get("/carousel").json()
     assert len(carousel) == facts["carousel_len"] == 3
     for url in carousel:
