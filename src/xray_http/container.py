@@ -162,7 +162,13 @@ class Container(containers.DeclarativeContainer):
         max_attempts=settings.provided.max_attempts,
         workflows=settings.provided.workflows,
     )
-    workers = providers.Singleton(WorkerRegistry, storage.uow, clock)
+    workers = providers.Singleton(
+        WorkerRegistry,
+        storage.uow,
+        clock,
+        gone_after=settings.provided.worker_gone_seconds,
+        quiet_after=settings.provided.no_worker_warning_seconds,
+    )
     carousel = providers.Singleton(
         CarouselService,
         storage.uow,
