@@ -132,3 +132,19 @@ def test_a_failed_case_waits_for_the_doctor_not_for_a_worker(
     queue = services.jobs.work_queue()
     assert queue.waiting_cases == 0 and queue.being_made == 0
     assert not registry.no_worker(registry.fleet(), queue).warn
+
+
+def test_a_worker_drawing_under_a_live_lease_is_not_gone(
+    services: Services, backend: Backend, clock: FakeClock
+) -> None:
+    """A silent worker that holds a live lease is working, not gone, until the lease ends."""
+    registry = WorkerRegistry(backend.uow, clock, gone_after=10)
+    upload(services)
+    registry.seen(GPU)
+    assert services.jobs.claim(GPU.name)
+    clock.advance(seconds=60)  # drawing, not polling
+    [status] = registry.fleet()
+    assert not status.gone and status.slots_held == 1
+    assert registry.others_alive("builtin")
+    clock.advance(seconds=LEASE.total_seconds())
+    assert registry.fleet()[0].gone

@@ -89,8 +89,13 @@ class WorkerRegistry:
         self._update(who, lambda r: r.seen(who, now).failed(now))
 
     def fleet(self) -> list[WorkerStatus]:
-        """Return every known worker with the slots it holds now, most recently seen first."""
+        """Return every known worker with the slots it holds now, most recently seen first.
+
+        A worker is gone when it was not seen for ``gone_after`` and holds no live lease: one
+        drawing a picture for minutes need not poll, and its lease dies with it.
+        """
         now = self._clock.now()
+        after = timedelta(seconds=self.gone_after)
         with self._uow() as uow:
             records = uow.workers.all()
             held = uow.workers.held_slots(now)
@@ -98,7 +103,7 @@ class WorkerRegistry:
             WorkerStatus(
                 r,
                 held.get(r.name, 0),
-                r.gone(now, timedelta(seconds=self.gone_after)),
+                r.gone(now, after) and not held.get(r.name, 0),
                 max(0.0, (now - r.last_seen).total_seconds()),
             )
             for r in records
