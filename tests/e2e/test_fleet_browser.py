@@ -108,7 +108,9 @@ def test_the_admin_page_shows_a_worker_live_and_says_when_it_goes_and_comes_back
     page = browser.new_page(viewport=DESKTOP)
     errors = collect_errors(page)
     log_in(page, server.url, password, "/admin")
-    expect(page.locator("#fleet-empty")).to_contain_text("No worker has asked for work yet")
+    empty = page.locator("#fleet-empty")
+    expect(empty).to_be_visible()  # the page's first answer came: an empty fleet
+    expect(empty).to_contain_text("No worker has asked for work yet")
     news = page.locator("#fleet-news")
     expect(news).to_have_attribute("aria-live", "polite")
     row = page.locator("#fleet-table tr[data-worker='gpu-laptop']")
@@ -143,6 +145,8 @@ def test_the_review_page_warns_while_no_worker_polls_and_names_who_draws(
         card = page.locator(f".case[data-job='{job}']")
         captions = card.locator(".slot figcaption")
         expect(captions).to_have_text(["Waiting for a worker", "Waiting for a worker"])
+        with page.expect_response(lambda r: r.url.endswith("/workers")):
+            pass  # the page's next look at the fleet
         expect(alert).to_be_empty()  # a worker polls: the case will be taken
     expect(alert).to_contain_text("No worker is making x-rays", timeout=30_000)
     expect(alert).to_contain_text("no worker has asked for work for more than 10 seconds")
