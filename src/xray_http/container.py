@@ -165,7 +165,13 @@ class Container(containers.DeclarativeContainer):
             lambda s: timedelta(seconds=s.retry_elsewhere_seconds), settings
         ),
     )
-    workers = providers.Singleton(WorkerRegistry, storage.uow, clock)
+    workers = providers.Singleton(
+        WorkerRegistry,
+        storage.uow,
+        clock,
+        gone_after=settings.provided.worker_gone_seconds,
+        quiet_after=settings.provided.no_worker_warning_seconds,
+    )
     carousel = providers.Singleton(
         CarouselService,
         storage.uow,

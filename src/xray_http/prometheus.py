@@ -63,7 +63,7 @@ class _StoredCounts(Collector):
             return
         workers = GaugeMetricFamily(
             "teddy_xray_workers",
-            "Known workers by state (gone: not seen for a minute)",
+            "Known workers by state (gone: silent for WORKER_GONE_SECONDS, holding no live lease)",
             labels=["state"],
         )
         for state in ("alive", "gone"):

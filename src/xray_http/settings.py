@@ -21,11 +21,13 @@ import tomlkit
 import tomlkit.exceptions
 
 from xray_core.generation.model import DEFAULT_HOSPITAL_NAME
+from xray_core.workers.service import SEEN_WRITE_SECONDS
 
 PREFIX = "TEDDY_XRAY_"
 CONFIG_NAME = "teddy-xray.toml"
 SECRET_NAME = "secret.key"  # noqa: S105  (a file name)
 DEFAULT_DATA_DIR = Path("data")
+MIN_QUIET_SECONDS = 2 * SEEN_WRITE_SECONDS
 
 
 class SettingsError(ValueError):
@@ -49,6 +51,8 @@ class Settings:
     max_attempts: int = 3
     fallback_after_seconds: float = 30.0
     retry_elsewhere_seconds: float = 30.0
+    worker_gone_seconds: float = 60.0
+    no_worker_warning_seconds: float = 30.0
     workflows: tuple[str, ...] = ()
     max_upload_mb: int = 20
     max_image_pixels: int = 40_000_000
@@ -178,6 +182,13 @@ def _check(s: Settings) -> None:
         raise SettingsError(
             "max_attempts must be positive, fallback_after_seconds and "
             "retry_elsewhere_seconds not negative"
+        )
+    if min(s.worker_gone_seconds, s.no_worker_warning_seconds) < MIN_QUIET_SECONDS:
+        # A polling worker's row is written every few seconds only (SEEN_WRITE_SECONDS):
+        # a shorter time would show a worker that polls all the time as gone now and then.
+        raise SettingsError(
+            "worker_gone_seconds and no_worker_warning_seconds must be at least "
+            f"{MIN_QUIET_SECONDS:g} seconds (polls are recorded every {SEEN_WRITE_SECONDS:g} s)"
         )
     if s.storage not in {"sql", "memory"}:
         raise SettingsError("storage must be 'sql' or 'memory'")

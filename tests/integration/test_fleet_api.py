@@ -167,3 +167,55 @@ def test_an_unknown_workflow_is_refused_at_upload(fleet_api: Api) -> None:
         files={"file": ("p.jpg", jpeg(), "image/jpeg")},
     )
     assert response.status_code == 422 and response.json()["detail"].startswith("workflow")
+
+
+def test_results_say_which_slot_is_being_made_by_whom_and_which_waits(fleet_api: Api) -> None:
+    """/results `slots`: a claimed slot is being made by gpu-1, the other waits for a worker."""
+    job = upload(fleet_api)
+    lease = claim(fleet_api, **GPU).headers["lease_id"]
+    slots = fleet_api.client.get("/results", headers=fleet_api.auth).json()["slots"][str(job)]
+    assert [(s["state"], s["worker"]) for s in slots] == [
+        ("being_made", "gpu-1"),
+        ("waiting", None),
+    ]
+    assert slots[0]["since"] is not None and slots[1]["since"] is None
+    files = {"result": ("x.png", png(20, 20), "image/png")}
+    fleet_api.client.post(
+        "/job",
+        headers={**fleet_api.auth, **GPU},
+        data={"image_id": str(job), "lease_id": lease},
+        files=files,
+    )
+    slots = fleet_api.client.get("/results", headers=fleet_api.auth).json()["slots"][str(job)]
+    assert [(s["state"], s["worker"]) for s in slots] == [("filled", "gpu-1"), ("waiting", None)]
+
+
+def test_the_slots_of_a_failed_job_say_failed(fleet_api: Api) -> None:
+    """After three failure reports both slots of the job show `failed` until a Retry."""
+    job = upload(fleet_api)
+    for n in range(3):
+        who = {**GPU, "worker_name": f"gpu-{n + 1}"}  # each worker fails it once (ADR 13)
+        got = claim(fleet_api, **who)
+        post(
+            fleet_api,
+            "/job/failed",
+            who,
+            image_id=str(job),
+            lease_id=got.headers["lease_id"],
+            reason="x",
+        )
+    slots = fleet_api.client.get("/results", headers=fleet_api.auth).json()["slots"][str(job)]
+    assert [s["state"] for s in slots] == ["failed", "failed"]
+
+
+def test_workers_warns_while_a_case_waits_and_no_worker_polled(fleet_api: Api) -> None:
+    """`no_worker` is true while a case waits and no worker polled, false after a poll."""
+    body = fleet_api.client.get("/workers", headers=fleet_api.auth).json()
+    assert body["no_worker"] is False and body["quiet_seconds"] is None
+    assert body["no_worker_after"] == 30 and body["gone_after"] == 60
+    upload(fleet_api)
+    body = fleet_api.client.get("/workers", headers=fleet_api.auth).json()
+    assert body["no_worker"] is True and body["waiting_cases"] == 1
+    assert claim(fleet_api, {"min_age": "30"}, **GPU).status_code == 204  # polls, gets none
+    body = fleet_api.client.get("/workers", headers=fleet_api.auth).json()
+    assert body["no_worker"] is False and body["quiet_seconds"] < 30

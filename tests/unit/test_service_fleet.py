@@ -11,6 +11,7 @@ from tests.fakes.fakes import FakeClock
 from tests.unit.service_kit import LEASE, RETRY, Services, build, job, result, upload
 from xray_core.jobs.errors import InvalidFieldError, JobCancelledError, LeaseLostError
 from xray_core.jobs.model import ConfirmAction
+from xray_core.jobs.status import SlotState
 
 
 @pytest.fixture
@@ -198,3 +199,42 @@ def test_a_retry_forgets_who_failed_the_job(services: Services) -> None:
     services.jobs.fail(claim.job.id, claim.lease_id, "boom")
     services.jobs.decide(one.job_id, 0, RETRY)
     assert services.jobs.claim("gpu") is not None
+
+
+def test_each_slot_says_whether_it_is_filled_being_made_or_waiting(services: Services) -> None:
+    """Results first, then the slot a worker holds (by whom, since when), then the open one."""
+    one = upload(services)
+    first = services.jobs.claim("gpu-1")
+    assert first
+    services.clock.advance(seconds=5)
+    views = services.jobs.slot_views(job(services, one.job_id))
+    assert [(v.state, v.worker) for v in views] == [
+        (SlotState.BEING_MADE, "gpu-1"),
+        (SlotState.WAITING, None),
+    ]
+    assert views[0].since == first.slot.claimed_at
+    second = services.jobs.claim("cpu")
+    assert second
+    services.jobs.submit(second.job.id, result((1, 2, 3)), second.lease_id)
+    views = services.jobs.slot_views(job(services, one.job_id))
+    assert [(v.state, v.worker) for v in views] == [
+        (SlotState.FILLED, "cpu"),
+        (SlotState.BEING_MADE, "gpu-1"),
+    ]
+    services.clock.advance(seconds=LEASE.total_seconds())
+    views = services.jobs.slot_views(job(services, one.job_id))
+    assert [v.state for v in views] == [SlotState.FILLED, SlotState.WAITING]  # lease ran out
+
+
+def test_the_slots_of_a_failed_case_say_failed(services: Services) -> None:
+    """After the last allowed failure the empty slots show "failed" until the doctor retries."""
+    one = upload(services)
+    for n in range(services.jobs.max_attempts):
+        claim = services.jobs.claim(f"gpu-{n}")  # each worker fails it once (ADR 13)
+        assert claim
+        services.jobs.fail(claim.job.id, claim.lease_id, "CUDA error")
+    views = services.jobs.slot_views(job(services, one.job_id))
+    assert [v.state for v in views] == [SlotState.FAILED, SlotState.FAILED]
+    services.jobs.decide(one.job_id, 0, RETRY)
+    views = services.jobs.slot_views(job(services, one.job_id))
+    assert [v.state for v in views] == [SlotState.WAITING, SlotState.WAITING]

@@ -53,6 +53,16 @@ def test_a_bad_value_is_refused_naming_the_setting(
     assert repr(value) in str(caught.value)
 
 
+def test_the_fleet_times_can_be_lowered_but_not_below_two_poll_writes(tmp_path: Path) -> None:
+    """Gone and no-worker times take 10 s and more; less is refused, naming both settings."""
+    settings = load_settings(
+        env(worker_gone_seconds="10", no_worker_warning_seconds="12"), data_dir=tmp_path
+    )
+    assert (settings.worker_gone_seconds, settings.no_worker_warning_seconds) == (10, 12)
+    with pytest.raises(SettingsError, match="worker_gone_seconds and no_worker_warning_seconds"):
+        load_settings(env(no_worker_warning_seconds="5"), data_dir=tmp_path)
+
+
 def test_a_bad_value_in_the_file_names_the_setting_too(tmp_path: Path) -> None:
     """The TOML file's values are checked the same way (a list where a number belongs)."""
     (tmp_path / "teddy-xray.toml").write_text("carousel_size = [1, 2]\n")

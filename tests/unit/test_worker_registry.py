@@ -6,8 +6,8 @@ import pytest
 
 from tests.conftest import Backend
 from tests.fakes.fakes import FakeClock
-from tests.unit.service_kit import Services, build, result, upload
-from xray_core.workers.model import Identity
+from tests.unit.service_kit import LEASE, Services, build, result, upload
+from xray_core.workers.model import Identity, NoWorkerCheck
 from xray_core.workers.service import WorkerRegistry
 
 GPU = Identity("gpu-1", "10.0.0.7", "python-httpx/0.28", "sdxl 1.0")
@@ -81,3 +81,70 @@ def test_the_registry_survives_a_new_registry_on_the_same_storage(
     """A restarted server (a new registry over the same storage) still knows the fleet."""
     WorkerRegistry(backend.uow, clock).seen(GPU)
     assert [s.record.name for s in WorkerRegistry(backend.uow, clock).fleet()] == ["gpu-1"]
+
+
+def test_the_time_until_gone_is_a_setting(backend: Backend, clock: FakeClock) -> None:
+    """With ``gone_after`` of 10 s a worker shows as gone 11 s after its last poll."""
+    registry = WorkerRegistry(backend.uow, clock, gone_after=10)
+    registry.seen(GPU)
+    clock.advance(seconds=10)
+    assert not registry.fleet()[0].gone
+    clock.advance(seconds=1)
+    assert registry.fleet()[0].gone
+
+
+def test_no_worker_is_warned_about_only_while_cases_wait_and_the_fleet_is_silent(
+    services: Services, backend: Backend, clock: FakeClock
+) -> None:
+    """Warn when a case waits and nobody polled for 30 s; a poll or a live lease ends it."""
+    registry = WorkerRegistry(backend.uow, clock, quiet_after=30)
+
+    def check() -> NoWorkerCheck:
+        return registry.no_worker(registry.fleet(), services.jobs.work_queue())
+
+    assert not check().warn  # nothing waits
+    upload(services)
+    assert check().warn and check().quiet_seconds is None  # a case, and no worker ever
+    registry.seen(GPU)
+    assert not check().warn
+    clock.advance(seconds=29)
+    assert not check().warn and check().quiet_seconds == 29
+    clock.advance(seconds=1)
+    assert check().warn and check().waiting_cases == 1
+    claim = services.jobs.claim(GPU.name)
+    clock.advance(seconds=60)
+    assert claim and not check().warn  # a worker drawing for minutes holds a live lease
+    assert check().being_made == 1
+    clock.advance(seconds=LEASE.total_seconds())
+    assert check().warn  # its lease ran out: it is dead, the case waits again
+
+
+def test_a_failed_case_waits_for_the_doctor_not_for_a_worker(
+    services: Services, backend: Backend, clock: FakeClock
+) -> None:
+    """A case that used up its attempts counts as waiting for no worker: no warning."""
+    registry = WorkerRegistry(backend.uow, clock)
+    upload(services)
+    for n in range(services.jobs.max_attempts):
+        claim = services.jobs.claim(f"{GPU.name}-{n}")  # each worker fails it once (ADR 13)
+        assert claim
+        services.jobs.fail(claim.job.id, claim.lease_id, "CUDA error")
+    queue = services.jobs.work_queue()
+    assert queue.waiting_cases == 0 and queue.being_made == 0
+    assert not registry.no_worker(registry.fleet(), queue).warn
+
+
+def test_a_worker_drawing_under_a_live_lease_is_not_gone(
+    services: Services, backend: Backend, clock: FakeClock
+) -> None:
+    """A silent worker that holds a live lease is working, not gone, until the lease ends."""
+    registry = WorkerRegistry(backend.uow, clock, gone_after=10)
+    upload(services)
+    registry.seen(GPU)
+    assert services.jobs.claim(GPU.name)
+    clock.advance(seconds=60)  # drawing, not polling
+    [status] = registry.fleet()
+    assert not status.gone and status.slots_held == 1
+    assert registry.others_alive("builtin")
+    clock.advance(seconds=LEASE.total_seconds())
+    assert registry.fleet()[0].gone

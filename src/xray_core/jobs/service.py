@@ -31,7 +31,14 @@ from xray_core.jobs.model import (
     Slot,
     Upload,
 )
-from xray_core.jobs.status import BoothStatus, booth_status
+from xray_core.jobs.status import (
+    BoothStatus,
+    SlotView,
+    WorkQueue,
+    booth_status,
+    slot_views,
+    work_queue,
+)
 from xray_core.jobs.validation import job_info, normalise_types
 from xray_core.metrics import JobMetrics, NoMetrics
 from xray_core.owners.model import OwnerItem
@@ -275,6 +282,14 @@ class JobService:
     def status(self) -> BoothStatus:
         """Return the counts of the pending cases and their latest generation times."""
         return booth_status(self.pending(), self._clock.now())
+
+    def slot_views(self, job: Job) -> list[SlotView]:
+        """Return what each result slot of ``job`` shows now (filled, being made, ...)."""
+        return slot_views(job, self._clock.now(), self.max_attempts)
+
+    def work_queue(self) -> WorkQueue:
+        """Return how many cases wait for a worker and how many slots are being made."""
+        return work_queue(self.pending(), self._clock.now(), self.max_attempts)
 
     def pending_for(self, qr_content: str) -> list[int]:
         """Return the ids of pending jobs for the owner ``qr_content`` names, oldest first.

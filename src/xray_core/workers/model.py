@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 GONE_AFTER = timedelta(minutes=1)
+QUIET_AFTER = timedelta(seconds=30)
 KEPT_DURATIONS = 100
 
 
@@ -63,9 +64,9 @@ class WorkerRecord:
         """Return this record with one more failure report."""
         return replace(self, failures=self.failures + 1, last_seen=max(self.last_seen, now))
 
-    def gone(self, now: datetime) -> bool:
-        """Whether the worker has not been seen for a minute."""
-        return now - self.last_seen > GONE_AFTER
+    def gone(self, now: datetime, after: timedelta = GONE_AFTER) -> bool:
+        """Whether the worker has not been seen for ``after`` (a minute by default)."""
+        return now - self.last_seen > after
 
     @property
     def mean_seconds(self) -> float | None:
@@ -89,3 +90,30 @@ class WorkerStatus:
     slots_held: int
     gone: bool
     seconds_since_seen: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class NoWorkerCheck:
+    """Whether to warn the doctor that no worker is making x-rays.
+
+    Attributes:
+        waiting_cases: pending cases with a slot a worker could take now.
+        being_made: result slots a worker holds a live lease on.
+        quiet_seconds: seconds since any worker was last seen (``None``: never).
+        quiet_after: how long the fleet may be silent before the warning.
+    """
+
+    waiting_cases: int
+    being_made: int
+    quiet_seconds: float | None
+    quiet_after: float
+
+    @property
+    def warn(self) -> bool:
+        """Cases wait, no worker was seen for ``quiet_after`` and none holds a live lease.
+
+        A worker still drawing (its lease live, extended while it works) need not poll:
+        one GPU worker that draws for minutes is no reason to alarm anyone.
+        """
+        silent = self.quiet_seconds is None or self.quiet_seconds >= self.quiet_after
+        return self.waiting_cases > 0 and self.being_made == 0 and silent

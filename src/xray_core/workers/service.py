@@ -5,11 +5,19 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from xray_core.clock import Clock
+from xray_core.jobs.status import WorkQueue
 from xray_core.ports import UnitOfWork
-from xray_core.workers.model import Identity, WorkerRecord, WorkerStatus
+from xray_core.workers.model import (
+    GONE_AFTER,
+    QUIET_AFTER,
+    Identity,
+    NoWorkerCheck,
+    WorkerRecord,
+    WorkerStatus,
+)
 
 SEEN_WRITE_SECONDS = 5.0
 MAX_REMEMBERED = 10_000
@@ -31,10 +39,14 @@ class WorkerRegistry:
         clock: Clock,
         *,
         write_every: float = SEEN_WRITE_SECONDS,
+        gone_after: float = GONE_AFTER.total_seconds(),
+        quiet_after: float = QUIET_AFTER.total_seconds(),
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._write_every = write_every
+        self.gone_after = gone_after
+        self.quiet_after = quiet_after
         self._written: dict[str, datetime] = {}
         self._lock = threading.Lock()
 
@@ -77,8 +89,13 @@ class WorkerRegistry:
         self._update(who, lambda r: r.seen(who, now).failed(now))
 
     def fleet(self) -> list[WorkerStatus]:
-        """Return every known worker with the slots it holds now, most recently seen first."""
+        """Return every known worker with the slots it holds now, most recently seen first.
+
+        A worker is gone when it was not seen for ``gone_after`` and holds no live lease: one
+        drawing a picture for minutes need not poll, and its lease dies with it.
+        """
         now = self._clock.now()
+        after = timedelta(seconds=self.gone_after)
         with self._uow() as uow:
             records = uow.workers.all()
             held = uow.workers.held_slots(now)
@@ -86,14 +103,19 @@ class WorkerRegistry:
             WorkerStatus(
                 r,
                 held.get(r.name, 0),
-                r.gone(now),
+                r.gone(now, after) and not held.get(r.name, 0),
                 max(0.0, (now - r.last_seen).total_seconds()),
             )
             for r in records
         ]
 
+    def no_worker(self, fleet: list[WorkerStatus], queue: WorkQueue) -> NoWorkerCheck:
+        """Return whether the doctor is to be warned that no worker makes x-rays."""
+        quiet = min((s.seconds_since_seen for s in fleet), default=None)
+        return NoWorkerCheck(queue.waiting_cases, queue.being_made, quiet, self.quiet_after)
+
     def others_alive(self, name: str) -> bool:
-        """Whether a worker other than ``name`` was seen within the last minute."""
+        """Whether a worker other than ``name`` was seen within ``gone_after``."""
         return any(not s.gone and s.record.name != name for s in self.fleet())
 
     def _update(self, who: Identity, change: Callable[[WorkerRecord], WorkerRecord]) -> None:

@@ -98,9 +98,12 @@ class FleetController(Controller):
         summary="List the workers seen, with their state and speed (extension)",
         responses=errors(401),
     )
-    async def fleet(self, workers: NamedDependency[WorkerRegistry]) -> WorkersRead:
-        """Every worker seen, most recently seen first; ``gone`` after a minute of silence."""
+    async def fleet(
+        self, workers: NamedDependency[WorkerRegistry], jobs: NamedDependency[JobService]
+    ) -> WorkersRead:
+        """Every worker seen, most recently seen first, and whether the doctor is to be warned."""
         fleet = await in_thread(workers.fleet)
+        check = workers.no_worker(fleet, await in_thread(jobs.work_queue))
         listed = [
             WorkerRead(
                 name=w.record.name,
@@ -119,7 +122,16 @@ class FleetController(Controller):
             )
             for w in fleet
         ]
-        return WorkersRead(workers=listed, alive=sum(1 for w in fleet if not w.gone))
+        return WorkersRead(
+            workers=listed,
+            alive=sum(1 for w in fleet if not w.gone),
+            no_worker=check.warn,
+            waiting_cases=check.waiting_cases,
+            being_made=check.being_made,
+            quiet_seconds=_round(check.quiet_seconds),
+            no_worker_after=check.quiet_after,
+            gone_after=workers.gone_after,
+        )
 
 
 def _round(value: float | None) -> float | None:

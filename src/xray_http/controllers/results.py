@@ -17,7 +17,14 @@ from xray_http.auth import BEARER, requires_token, requires_token_or_signature
 from xray_http.controllers._base import NO_CACHE, base_url, errors, in_thread
 from xray_http.controllers.media import signed_url
 from xray_http.deps import AppDeps
-from xray_http.schemas.api import JobFailures, JobMetadata, JobPreviews, ResultsRead, Success
+from xray_http.schemas.api import (
+    JobFailures,
+    JobMetadata,
+    JobPreviews,
+    ResultsRead,
+    SlotRead,
+    Success,
+)
 from xray_http.streaming import stream_blob
 
 MAX_ID = 2**62
@@ -36,6 +43,14 @@ def previews(job: Job, signer: UrlSigner, base: str, slots: int) -> JobPreviews:
         results=results + [None] * (max(slots, len(job.slots)) - len(results)),
         thumb=signed_url(signer, base, job.original_key, "thumb"),
     )
+
+
+def slot_states(jobs: JobService, job: Job) -> list[SlotRead]:
+    """Return what each result slot of ``job`` shows: results first, then the empty ones."""
+    return [
+        SlotRead(v.state.value, v.worker, v.since.isoformat() if v.since else None)
+        for v in jobs.slot_views(job)
+    ]
 
 
 class ResultsController(Controller):
@@ -93,6 +108,7 @@ class ResultsController(Controller):
                 for j in pending
                 if j.attempts
             },
+            slots={str(j.id): slot_states(jobs, j) for j in pending},
         )
 
     @get(

@@ -54,6 +54,8 @@ class ResultsRead(msgspec.Struct):
     previews: dict[str, JobPreviews] = msgspec.field(default_factory=dict)
     # Extension: jobs whose generation failed at least once.
     failures: dict[str, JobFailures] = msgspec.field(default_factory=dict)
+    # Extension: what each result slot shows, results first (in option order).
+    slots: dict[str, list[SlotRead]] = msgspec.field(default_factory=dict)
 
 
 class Progress(msgspec.Struct):
@@ -96,6 +98,14 @@ class JobFailures(msgspec.Struct):
     failed: bool
 
 
+class SlotRead(msgspec.Struct):
+    """Extension of ``/results``: one result slot, as the review page shows it."""
+
+    state: str  # filled, being_made, waiting or failed
+    worker: str | None = None  # who made it or is making it, if known
+    since: str | None = None  # when the result arrived, or when the worker took the slot
+
+
 class LeaseExtended(msgspec.Struct):
     """``POST /job/lease``: the lease's new expiry."""
 
@@ -127,3 +137,10 @@ class WorkersRead(msgspec.Struct):
 
     workers: list[WorkerRead]
     alive: int
+    # Whether the review page warns "no worker is making x-rays", and why.
+    no_worker: bool = False
+    waiting_cases: int = 0
+    being_made: int = 0
+    quiet_seconds: float | None = None
+    no_worker_after: float = 30.0
+    gone_after: float = 60.0

@@ -26,7 +26,7 @@ SCRIPT_TEXTS: dict[str, tuple[str, ...]] = {
     "login": ("login.",),
     "intake": ("intake.",),
     "review": ("review.", "animal.", "owner.photo_alt"),
-    "admin": ("admin.", "review.failed"),
+    "admin": ("admin.", "fleet.", "review.failed"),
 }
 
 

@@ -1,5 +1,6 @@
 // The review page: every pending case, oldest first, updated in place from GET /results.
 import { announce, api, json, local, requireLogin, sleep, t } from "./api.js";
+import { watchWorkers } from "./noworker.js";
 import { Painter } from "./paint.js";
 
 await requireLogin();
@@ -76,17 +77,56 @@ function update(item, id, data) {
     item.slots.push(slot);
     slots.append(slot.el);
   }
+  const states = data.slots?.[id] || [];
   item.slots.forEach((slot, option) => {
     const url = preview?.results?.[option] || results[option];
     slot.full = results[option] || null;
-    if (!setImage(slot.img, url, slot)) return;
     const filled = Boolean(url);
+    const caption = filled ? t("review.option", { n: option + 1 }) : emptyCaption(states[option]);
+    const figcaption = slot.el.querySelector("figcaption");
+    if (figcaption.textContent !== caption) figcaption.textContent = caption;
+    slot.el.dataset.state = filled ? "filled" : states[option]?.state || "waiting";
+    if (!setImage(slot.img, url, slot)) return;
     slot.el.classList.toggle("filled", filled);
     slot.el.querySelector(".slot-actions").hidden = !filled;
-    slot.el.querySelector("figcaption").textContent = filled ? t("review.option", { n: option + 1 }) : t("review.waiting");
     slot.img.alt = filled ? `${t("review.option", { n: option + 1 })}: ${meta.animal_name}` : "";
     slot.painter.stop();
   });
+  showFailures(item, data.failures?.[id]);
+}
+
+/** What an empty slot says: being made (by whom, if known), waiting, or failed. */
+function emptyCaption(state) {
+  if (state?.state === "being_made") {
+    return state.worker ? t("review.being_made_by", { worker: state.worker }) : t("review.being_made");
+  }
+  if (state?.state === "failed") return t("review.slot_failed");
+  return t("review.waiting");
+}
+
+/** The reasons a case's generation failed, each once with its count, and what to do. */
+function showFailures(item, failure) {
+  const box = item.el.querySelector(".case-failure");
+  const key = failure ? JSON.stringify(failure) : "";
+  if (item.failureKey === key) return;
+  item.failureKey = key;
+  box.hidden = !failure;
+  const failed = Boolean(failure?.failed);
+  item.el.classList.toggle("failed", failed);
+  item.el.querySelector("[data-action=retry]").classList.toggle("primary", failed);
+  if (failed && !item.failed) announce(t("review.failed_announce", { name: item.name }), 10);
+  item.failed = failed;
+  if (!failure) return;
+  const title = failed ? "review.failed_title" : "review.retrying_title";
+  box.querySelector(".failure-title").textContent = t(title, { attempts: failure.attempts });
+  box.querySelector(".failure-todo").hidden = !failed;
+  const counts = new Map();
+  for (const reason of failure.reasons) counts.set(reason, (counts.get(reason) || 0) + 1);
+  box.querySelector(".failure-reasons").replaceChildren(...[...counts].map(([reason, n]) => {
+    const li = document.createElement("li");
+    li.textContent = n > 1 ? t("review.reason_count", { reason, n }) : reason;
+    return li;
+  }));
 }
 
 function render(data) {
@@ -134,9 +174,11 @@ async function act(id, action, option) {
       for (const slot of item.slots) setImage(slot.img, "", slot);
       item.slots.forEach((slot) => {
         slot.el.classList.remove("filled");
+        slot.el.dataset.state = "waiting";
         slot.el.querySelector(".slot-actions").hidden = true;
         slot.el.querySelector("figcaption").textContent = t("review.waiting");
       });
+      showFailures(item, undefined);
       announce(t("review.retried", { name }));
     } else if (action === "cancel") {
       if (!window.confirm(t("review.confirm_cancel", { name }))) return;
@@ -214,3 +256,4 @@ async function poll() {
   }
 }
 poll();
+watchWorkers(document.getElementById("no-worker"), document.getElementById("no-worker-template"));
