@@ -9,7 +9,11 @@ operation by the factory the storage container provides. Tests override provider
 from __future__ import annotations
 
 import logging
-from dataclasses import fields
+import os
+import socket
+import threading
+import uuid
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -31,12 +35,15 @@ from xray_core.health import HealthService
 from xray_core.images.previews import ImageLibrary
 from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
+from xray_core.publishing.portal import PortalService
+from xray_core.publishing.service import PublishService
 from xray_core.qr.reader import QRFrameReader
 from xray_core.qr.service import QRService
 from xray_core.qr.sheet import SheetKind, SheetLayout
 from xray_core.workers.service import WorkerRegistry
 from xray_http.deps import AppDeps
 from xray_http.prometheus import PrometheusMetrics
+from xray_http.publisher import PortalPublisher, PublishLoop
 from xray_http.settings import Settings, secret_key
 from xray_storage.backup import snapshot_sqlite
 from xray_storage.blobs.filesystem import FilesystemBlobStore
@@ -49,6 +56,12 @@ from xray_storage.sql.migrate import MigrationReport, upgrade
 
 log = logging.getLogger("xray_http")
 ORPHAN_AGE_SECONDS = 300.0
+RETENTION_INTERVAL_SECONDS = 24 * 3600.0
+
+
+def _holder() -> str:
+    """Return a name for this process's hold on the publisher lease."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 def _engine(settings: Settings) -> Engine:
@@ -161,6 +174,7 @@ class Container(containers.DeclarativeContainer):
         library=library,
         max_attempts=settings.provided.max_attempts,
         workflows=settings.provided.workflows,
+        publishing=providers.Callable(lambda s: bool(s.portal_url), settings),
     )
     workers = providers.Singleton(WorkerRegistry, storage.uow, clock)
     carousel = providers.Singleton(
@@ -179,7 +193,43 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(lambda s: s.qr_base_url, settings),
         providers.Callable(lambda s: s.qr_batches_kept, settings),
     )
-    owners = providers.Singleton(OwnerService, storage.uow, storage.blobs, library)
+    owners = providers.Singleton(
+        OwnerService,
+        storage.uow,
+        storage.blobs,
+        library,
+        publishing=providers.Callable(lambda s: bool(s.portal_url), settings),
+        now=clock.provided.now,
+    )
+    publisher = providers.Singleton(
+        PortalPublisher, settings.provided.portal_url, settings.provided.publish_key
+    )
+    publishing = providers.Singleton(
+        PublishService,
+        storage.uow,
+        storage.blobs,
+        publisher,
+        clock,
+        holder=providers.Callable(_holder),
+        forget_owner=providers.Callable(
+            lambda owners: lambda token: owners.delete(token, tell_portal=False), owners
+        ),
+        share_first_name=settings.provided.share_first_name,
+        retry_max=settings.provided.publish_retry_max_seconds,
+    )
+    # On the family portal: owners under their token hashes, what booths deliver, retention.
+    portal_owners = providers.Singleton(
+        OwnerService, storage.uow, storage.blobs, library, hashed=True, now=clock.provided.now
+    )
+    portal = providers.Singleton(
+        PortalService,
+        storage.uow,
+        storage.blobs,
+        library,
+        images,
+        clock,
+        retention_days=settings.provided.retention_days,
+    )
     painter = providers.Singleton(PillowFracturePainter)
     fracture = providers.Singleton(FractureService, storage.uow, storage.blobs, painter)
     qr_decoder = providers.Singleton(ZxingQRDecoder)
@@ -223,7 +273,7 @@ def prepare_database(container: Container) -> MigrationReport | None:
     return report
 
 
-SECRET_SETTINGS = frozenset({"password_hash", "secret_key", "database_url"})
+SECRET_SETTINGS = frozenset({"password_hash", "secret_key", "database_url", "publish_key"})
 
 
 def settings_view(settings: Settings) -> dict[str, str]:
@@ -269,7 +319,20 @@ def build_deps(container: Container) -> AppDeps:
     metrics: PrometheusMetrics = container.metrics()
     metrics.watch(jobs.counts, container.workers().fleet)
 
+    loop: PublishLoop | None = None
+    publishing: PublishService | None = None
+    if settings.portal_url:
+        publishing = container.publishing()
+        loop = PublishLoop(publishing.run_once)
+
+    def start_publishing() -> None:
+        if loop is not None:
+            loop.start()
+            log.info("publishing to the family portal at %s", settings.portal_url)
+
     def dispose() -> None:
+        if loop is not None:
+            loop.stop()
         health.close()
         if settings.storage == "sql":
             container.storage.engine().dispose()
@@ -295,7 +358,54 @@ def build_deps(container: Container) -> AppDeps:
         metrics=metrics,
         metrics_token=settings.metrics_token,
         # The schema first: an app built by any entry point upgrades its database on start.
-        on_startup=(migrate, collect_garbage, resume_batches),
+        publishing=publishing,
+        publish_now=loop.wake if loop is not None else None,
+        owner_url=settings.qr_base_url,
+        on_startup=(migrate, collect_garbage, resume_batches, start_publishing),
+        on_shutdown=(dispose,),
+    )
+
+
+def build_portal_deps(container: Container) -> AppDeps:
+    """Return the services of the family portal: owner pages under hashed tokens, publishing."""
+    settings: Settings = container.settings()
+    portal: PortalService = container.portal()
+    booth = build_deps(container)
+    stop = threading.Event()
+
+    def retention() -> None:
+        while not stop.is_set():
+            try:
+                removed = portal.expire()
+                if removed:
+                    log.warning(
+                        "retention: deleted %d x-ray(s) older than %d days",
+                        removed,
+                        settings.retention_days,
+                    )
+            except Exception:
+                log.exception("the retention job failed; it runs again in a day")
+            stop.wait(RETENTION_INTERVAL_SECONDS)
+
+    def start_retention() -> None:
+        threading.Thread(target=retention, name="retention", daemon=True).start()
+
+    def dispose() -> None:
+        stop.set()
+        if settings.storage == "sql":
+            container.storage.engine().dispose()
+
+    def migrate() -> None:
+        prepare_database(container)
+
+    return replace(
+        booth,
+        owners=container.portal_owners(),
+        portal=portal,
+        publish_key=settings.publish_key,
+        publishing=None,
+        publish_now=None,
+        on_startup=(migrate, start_retention),
         on_shutdown=(dispose,),
     )
 
