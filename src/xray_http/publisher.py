@@ -21,13 +21,18 @@ _UNREACHABLE = {502, 503, 504}
 class PortalPublisher:
     """Delivers outbox entries to ``{portal_url}/publish/...`` with the publish key."""
 
-    def __init__(self, portal_url: str, key: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        portal_url: str,
+        key: str,
+        *,
+        timeout: float = 30.0,
+        client: httpx.Client | None = None,
+    ) -> None:
+        """``client`` (tests: an in-process portal) replaces the pool made for ``portal_url``."""
         self._base = portal_url.rstrip("/")
-        self._client = httpx.Client(
-            base_url=f"{self._base}/publish",
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=timeout,
-        )
+        self._auth = {"Authorization": f"Bearer {key}"}
+        self._client = client or httpx.Client(base_url=self._base, timeout=timeout)
 
     @property
     def target(self) -> str:
@@ -76,7 +81,12 @@ class PortalPublisher:
 
     def _send(self, method: str, path: str, **kwargs: object) -> httpx.Response:
         try:
-            answer = self._client.request(method, path, **kwargs)  # type: ignore[arg-type]
+            answer = self._client.request(
+                method,
+                f"/publish{path}",
+                headers=self._auth,
+                **kwargs,  # type: ignore[arg-type]
+            )
         except httpx.HTTPError as exc:
             raise PublishError(
                 f"the portal {self._base} cannot be reached: {exc}", reachable=False

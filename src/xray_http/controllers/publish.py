@@ -13,7 +13,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import SecurityScheme
-from litestar.params import Parameter, PathParameter
+from litestar.params import PathParameter, QueryParameter
 
 from xray_core.errors import InvalidInputError
 from xray_core.publishing.errors import PublishKeyError
@@ -160,7 +160,7 @@ class PublishController(Controller):
     async def deletions(
         self,
         portal: NamedDependency[PortalService],
-        after: Annotated[int, Parameter(query="after", ge=0, le=2**62, default=0)] = 0,
+        after: Annotated[int, QueryParameter(name="after", ge=0, le=2**62)] = 0,
     ) -> DeletionsRead:
         """Return up to 500 deletions after ``after``; booths repeat them."""
         found = await in_thread(portal.deletions, after)
