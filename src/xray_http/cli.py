@@ -218,6 +218,41 @@ def publish(args: argparse.Namespace) -> None:
         print(f"last error: {status.last_error}")
 
 
+def purge(args: argparse.Namespace) -> None:
+    """At the event's end: delete every photo, result, name and QR batch from this booth."""
+    from xray_core.publishing.purge import EventPurge, UnpublishedError  # noqa: PLC0415
+    from xray_http.container import make_container  # noqa: PLC0415
+    from xray_storage.purge import compact, remove_leftovers  # noqa: PLC0415
+
+    if not args.event_ended:
+        raise SystemExit("teddy-xray: say --event-ended to delete the event's data")
+    settings = load_settings(data_dir=args.data_dir)
+    container = make_container(settings)
+    _prepare(container)
+    if settings.storage != "sql":
+        raise SystemExit("teddy-xray: purge works on a data dir's database (storage = sql)")
+    purger = EventPurge(
+        container.storage.uow(), container.storage.blobs(), publishing=bool(settings.portal_url)
+    )
+    try:
+        report = purger.purge(force=args.force)
+    except UnpublishedError as exc:
+        raise SystemExit(
+            f"teddy-xray: nothing deleted: {exc.what}.\n"
+            "  Publish first (teddy-xray publish --now), or delete anyway with --force."
+        ) from None
+    engine = container.storage.engine()
+    compact(engine)
+    leftovers = remove_leftovers(settings.data_dir, settings.blob_dir)
+    engine.dispose()
+    print(
+        f"deleted {report.jobs} case(s), {report.items} x-ray(s) kept for families, "
+        f"{report.batches} QR batch(es), {report.outbox} unsent entr(ies) and "
+        f"{report.blobs + leftovers} file(s); the database is compacted. "
+        "The portal keeps its copies until its retention ends."
+    )
+
+
 def _prepare(container: Any) -> None:
     """Migrate the database (after a backup), or stop with the reason it is too new."""
     from xray_http.container import prepare_database  # noqa: PLC0415
@@ -455,6 +490,12 @@ def _portal_parsers(sub: Any, data_dir: Callable[[argparse.ArgumentParser], None
     p.add_argument("--new-key", action="store_true", help="print a new publish key and exit")
     data_dir(p)
     p.set_defaults(func=portal)
+
+    p = sub.add_parser("purge", help="delete the event's photos, names and QR batches")
+    p.add_argument("--event-ended", action="store_true", help="required: the event is over")
+    p.add_argument("--force", action="store_true", help="even what is not published yet")
+    data_dir(p)
+    p.set_defaults(func=purge)
 
     p = sub.add_parser("publish", help="what the booth has published to the portal")
     p.add_argument("--status", action="store_true", help="show published/waiting/failing (default)")

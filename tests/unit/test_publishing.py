@@ -377,3 +377,23 @@ def test_owner_item_deletion_repository_contract(any_backend: Backend, clock: Fa
     with any_backend.uow() as uow:
         assert uow.owners.item(item.id) is None and uow.carousel.latest(5) == []
         assert uow.owners.get(owner.token) is not None
+
+
+def test_purge_refuses_while_entries_wait_and_names_them_then_deletes_everything(
+    booth: Booth,
+) -> None:
+    from xray_core.publishing.purge import EventPurge, UnpublishedError
+
+    token = booth.token()
+    booth.confirm(token)
+    purge = EventPurge(booth.services.backend.uow, booth.services.backend.blobs, publishing=True)
+    with pytest.raises(UnpublishedError, match="1 publish entry"):
+        purge.purge()
+    assert purge.summary() == {"cases": 1, "owner_items": 1, "qr_batches": 1, "waiting": 1}
+    booth.publisher.run_once()
+    report = purge.purge()
+    assert (report.jobs, report.items, report.batches, report.outbox) == (1, 1, 1, 0)
+    assert blob_keys(booth.services.backend) == set()
+    with booth.services.backend.uow() as uow:
+        assert uow.owners.get(token) is None and uow.carousel.latest(5) == []
+    assert len(booth.family_pages.items(token)) == 1  # the portal keeps its copy

@@ -25,3 +25,7 @@ class CarouselRepository(Protocol):
     def remove_jobs(self, job_ids: set[int]) -> int:
         """Remove the entries of these jobs (a family's deleted pictures); return how many."""
         ...
+
+    def delete_all(self) -> int:
+        """Remove every entry; return how many."""
+        ...

@@ -47,6 +47,10 @@ class OwnerRepository(Protocol):
         """Remove one item (its blobs are the caller's to delete, after commit)."""
         ...
 
+    def delete_all(self) -> int:
+        """Remove every owner and item (the event is over); return how many items."""
+        ...
+
     def delete_empty(self) -> int:
         """Remove the owners with no item that no QR batch made (the portal's); return how many."""
         ...

@@ -115,6 +115,11 @@ class _Jobs:
         keys |= {str(s.result_key) for j in self._s.jobs.values() for s in j.slots if s.filled}
         return keys
 
+    def delete_all(self) -> int:
+        count = len(self._s.jobs)
+        self._s.jobs.clear()
+        return count
+
     def count_by_status(self) -> dict[JobStatus, int]:
         counts: dict[JobStatus, int] = {}
         for job in self._s.jobs.values():
@@ -137,6 +142,11 @@ class _Carousel:
 
     def referenced_keys(self) -> set[str]:
         return {k for i in self._s.carousel for k in (i.xray_key, i.original_key)}
+
+    def delete_all(self) -> int:
+        count = len(self._s.carousel)
+        self._s.carousel.clear()
+        return count
 
     def remove_jobs(self, job_ids: set[int]) -> int:
         before = len(self._s.carousel)
@@ -249,6 +259,12 @@ class _Owners:
 
     def delete_item(self, item_id: int) -> None:
         self._s.items[:] = [i for i in self._s.items if i.id != item_id]
+
+    def delete_all(self) -> int:
+        count = len(self._s.items)
+        self._s.items.clear()
+        self._s.owners.clear()
+        return count
 
     def delete_empty(self) -> int:
         used = {i.owner_ref for i in self._s.items}

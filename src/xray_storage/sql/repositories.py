@@ -169,6 +169,11 @@ class SqlModelJobRepository:
         ).all()
         return {k for k in (*originals, *results) if k}
 
+    def delete_all(self) -> int:
+        """Delete every slot and job."""
+        self._s.execute(delete(SlotRow))
+        return _count(self._s.execute(delete(JobRow)))
+
     def count_by_status(self) -> dict[JobStatus, int]:
         """Count jobs per status in one grouped query."""
         rows = self._s.exec(select(JobRow.status, func.count()).group_by(col(JobRow.status))).all()
@@ -220,6 +225,10 @@ class SqlModelCarouselRepository:
         """Return the blob keys of every entry."""
         rows = self._s.exec(select(CarouselRow.xray_key, CarouselRow.original_key)).all()
         return {k for pair in rows for k in pair}
+
+    def delete_all(self) -> int:
+        """Delete every entry."""
+        return _count(self._s.execute(delete(CarouselRow)))
 
     def remove_jobs(self, job_ids: set[int]) -> int:
         """Remove the entries of these jobs."""
@@ -308,6 +317,11 @@ class SqlModelOutboxRepository:
         values = {"name": PUBLISHER, "holder": "", "until": datetime.min.replace(tzinfo=UTC)}
         stmt = dialect.insert(PublisherRow).values(cursor=0, **values)
         self._s.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
+
+
+def _count(result: object) -> int:
+    """Return the rows a DELETE or UPDATE touched."""
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _entry(row: OutboxRow) -> OutboxEntry:
@@ -437,6 +451,12 @@ class SqlModelOwnerRepository:
     def delete_item(self, item_id: int) -> None:
         """Remove one item row."""
         self._s.execute(delete(OwnerItemRow).where(col(OwnerItemRow.id) == item_id))
+
+    def delete_all(self) -> int:
+        """Delete every item and owner."""
+        count = _count(self._s.execute(delete(OwnerItemRow)))
+        self._s.execute(delete(OwnerRow))
+        return count
 
     def delete_empty(self) -> int:
         """Remove the batchless owners without items (one DELETE)."""
