@@ -198,8 +198,8 @@ def publish(args: argparse.Namespace) -> None:
     from xray_http.container import make_container  # noqa: PLC0415
 
     settings = load_settings(data_dir=args.data_dir)
-    if not settings.portal_url:
-        raise SystemExit("teddy-xray: publishing is off: set TEDDY_XRAY_PORTAL_URL")
+    if not settings.publishes:
+        raise SystemExit("teddy-xray: publishing is off: set TEDDY_XRAY_PORTAL_URL (or WEBDAV_URL)")
     container = make_container(settings)
     _prepare(container)
     service = container.publishing()
@@ -232,7 +232,7 @@ def purge(args: argparse.Namespace) -> None:
     if settings.storage != "sql":
         raise SystemExit("teddy-xray: purge works on a data dir's database (storage = sql)")
     purger = EventPurge(
-        container.storage.uow(), container.storage.blobs(), publishing=bool(settings.portal_url)
+        container.storage.uow(), container.storage.blobs(), publishing=settings.publishes
     )
     try:
         report = purger.purge(force=args.force)
@@ -445,11 +445,8 @@ def owners(args: argparse.Namespace) -> None:
             raise SystemExit(f"teddy-xray: no owner has the code {args.delete!r}")
         removed = service.delete(token)
         print(f"deleted {removed} x-ray(s) of {args.delete.upper()} on this booth", end="")
-        print(
-            " (the portal is told as soon as it is reachable)"
-            if container.settings().portal_url
-            else ""
-        )
+        told = container.settings().publishes
+        print(" (the other side is told as soon as it is reachable)" if told else "")
         return
     for item in container.owners().listing():
         kind = "external" if item.external else "owner"

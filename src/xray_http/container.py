@@ -36,6 +36,7 @@ from xray_core.images.previews import ImageLibrary
 from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
 from xray_core.publishing.portal import PortalService
+from xray_core.publishing.ports import Publisher
 from xray_core.publishing.service import PublishService
 from xray_core.qr.reader import QRFrameReader
 from xray_core.qr.service import QRService
@@ -45,6 +46,7 @@ from xray_http.deps import AppDeps
 from xray_http.prometheus import PrometheusMetrics
 from xray_http.publisher import PortalPublisher, PublishLoop
 from xray_http.settings import Settings, secret_key
+from xray_http.webdav import WebDavPublisher
 from xray_storage.backup import snapshot_sqlite
 from xray_storage.blobs.filesystem import FilesystemBlobStore
 from xray_storage.blobs.health import DirectoryProbe
@@ -57,6 +59,13 @@ from xray_storage.sql.migrate import MigrationReport, upgrade
 log = logging.getLogger("xray_http")
 ORPHAN_AGE_SECONDS = 300.0
 RETENTION_INTERVAL_SECONDS = 24 * 3600.0
+
+
+def _publisher(settings: Settings) -> Publisher:
+    """Return the publisher the settings name: the family portal, else a WebDAV folder."""
+    if settings.webdav_url:
+        return WebDavPublisher(settings.webdav_url, settings.webdav_user, settings.webdav_password)
+    return PortalPublisher(settings.portal_url, settings.publish_key)
 
 
 def _holder() -> str:
@@ -174,7 +183,7 @@ class Container(containers.DeclarativeContainer):
         library=library,
         max_attempts=settings.provided.max_attempts,
         workflows=settings.provided.workflows,
-        publishing=providers.Callable(lambda s: bool(s.portal_url), settings),
+        publishing=providers.Callable(lambda s: s.publishes, settings),
     )
     workers = providers.Singleton(WorkerRegistry, storage.uow, clock)
     carousel = providers.Singleton(
@@ -198,12 +207,10 @@ class Container(containers.DeclarativeContainer):
         storage.uow,
         storage.blobs,
         library,
-        publishing=providers.Callable(lambda s: bool(s.portal_url), settings),
+        publishing=providers.Callable(lambda s: s.publishes, settings),
         now=clock.provided.now,
     )
-    publisher = providers.Singleton(
-        PortalPublisher, settings.provided.portal_url, settings.provided.publish_key
-    )
+    publisher = providers.Singleton(_publisher, settings)
     publishing = providers.Singleton(
         PublishService,
         storage.uow,
@@ -273,7 +280,9 @@ def prepare_database(container: Container) -> MigrationReport | None:
     return report
 
 
-SECRET_SETTINGS = frozenset({"password_hash", "secret_key", "database_url", "publish_key"})
+SECRET_SETTINGS = frozenset(
+    {"password_hash", "secret_key", "database_url", "publish_key", "webdav_password"}
+)
 
 
 def settings_view(settings: Settings) -> dict[str, str]:
@@ -321,14 +330,14 @@ def build_deps(container: Container) -> AppDeps:
 
     loop: PublishLoop | None = None
     publishing: PublishService | None = None
-    if settings.portal_url:
+    if settings.publishes:
         publishing = container.publishing()
         loop = PublishLoop(publishing.run_once)
 
     def start_publishing() -> None:
         if loop is not None:
             loop.start()
-            log.info("publishing to the family portal at %s", settings.portal_url)
+            log.info("publishing to %s", publishing.target if publishing else "")
 
     def dispose() -> None:
         if loop is not None:

@@ -74,6 +74,9 @@ class Settings:
     share_first_name: bool = False
     publish_retry_max_seconds: float = 300.0
     retention_days: int = 90
+    webdav_url: str = ""
+    webdav_user: str = ""
+    webdav_password: str = ""
     # Not a setting: what ``serve`` derives from its host and port when public_url is unset.
     default_public_url: str = field(default="http://localhost:8000", compare=False)
     config_file: Path | None = field(default=None, compare=False)
@@ -88,6 +91,11 @@ class Settings:
         """The base of the owner URLs printed in QR codes: OWNER_URL, else PORTAL_URL, else ours."""
         base = self.owner_url or self.portal_url or self.public_url or self.default_public_url
         return base.rstrip("/")
+
+    @property
+    def publishes(self) -> bool:
+        """Whether confirmed x-rays go out: to a portal (PORTAL_URL) or a WebDAV folder."""
+        return bool(self.portal_url or self.webdav_url)
 
     @property
     def blob_dir(self) -> Path:
@@ -195,7 +203,9 @@ def _check(s: Settings) -> None:
 def _check_publishing(s: Settings) -> None:
     if s.retention_days < 1 or s.publish_retry_max_seconds < 1:
         raise SettingsError("retention_days and publish_retry_max_seconds must be at least 1")
-    for name in ("portal_url", "owner_url"):
+    if s.portal_url and s.webdav_url:
+        raise SettingsError("set portal_url or webdav_url, not both: one publisher per booth")
+    for name in ("portal_url", "owner_url", "webdav_url"):
         url = getattr(s, name)
         if url and not url.startswith(("http://", "https://")):
             raise SettingsError(f"{name}: expected an http:// or https:// URL, got {url!r}")
