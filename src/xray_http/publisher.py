@@ -105,7 +105,7 @@ class PortalPublisher:
 class PublishLoop:
     """Runs the publisher in a thread of the booth process: every ``interval`` s, or when woken."""
 
-    def __init__(self, run_once: Callable[[], int], interval: float = 1.0) -> None:
+    def __init__(self, run_once: Callable[[], int], interval: float = 0.25) -> None:
         self._run_once = run_once
         self._interval = interval
         self._wake = threading.Event()

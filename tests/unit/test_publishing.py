@@ -186,6 +186,14 @@ def test_the_backoff_doubles_with_jitter_up_to_its_cap(booth: Booth) -> None:
     assert all(30 <= d <= 60 for d in delays[7:])
 
 
+def test_an_idle_round_neither_writes_nor_asks_the_portal(booth: Booth) -> None:
+    booth.publisher.run_once()
+    calls = len(booth.link.calls)
+    for _ in range(5):
+        assert booth.publisher.run_once() == 0
+    assert len(booth.link.calls) == calls
+
+
 def test_publish_now_retries_at_once(booth: Booth) -> None:
     token = booth.token()
     booth.confirm(token)
@@ -248,6 +256,7 @@ def test_a_deletion_on_the_portal_reaches_the_booth_and_is_not_undone(
     booth.confirm(token, (9, 9, 9))  # confirmed but not yet published
     clock.advance(seconds=1)
     assert booth.portal.delete_token(token) == 1
+    clock.advance(seconds=30)  # the booth asks for deletions every 30 s
     booth.publisher.run_once()
     with booth.services.backend.uow() as uow:
         assert uow.owners.items(token) == []

@@ -56,6 +56,7 @@ class PublishService:
         lease: timedelta = timedelta(seconds=30),
         retry_base: float = 1.0,
         retry_max: float = 300.0,
+        deletions_every: timedelta = timedelta(seconds=30),
         rng: random.Random | None = None,
     ) -> None:
         """``forget_owner(token)`` deletes an owner's pictures on the booth (a portal deletion)."""
@@ -70,6 +71,8 @@ class PublishService:
         self._base = max(0.01, retry_base)
         self._max = max(self._base, retry_max)
         self._rng = rng or random.Random()  # noqa: S311  (jitter, not secrets)
+        self._deletions_every = deletions_every
+        self._deletions_due: datetime | None = None  # None: at the first round
         self._paused_until: datetime | None = None
         self._outages = 0
         self.last_error = ""
@@ -87,15 +90,25 @@ class PublishService:
     def run_once(self, *, force: bool = False) -> int:
         """Deliver what is due (everything with ``force``); return how many entries went.
 
-        Returns 0 at once if another process holds the publisher's lease.
+        Cheap when idle (one read, no write), so it may run several times a second; the
+        portal's deletions are fetched every ``deletions_every``. Returns 0 at once if
+        another process holds the publisher's lease.
         """
         now = self._clock.now()
         if not force and self._paused_until is not None and now < self._paused_until:
             return 0
+        sync = force or self._deletions_due is None or now >= self._deletions_due
+        if not sync:
+            with self._uow() as uow:
+                due = any(e.next_at <= now for e in uow.outbox.pending(limit=100))
+            if not due:
+                return 0
         if not self._hold_lease(now):
             return 0
         try:
-            self._repeat_deletions()
+            if sync:
+                self._repeat_deletions()
+                self._deletions_due = now + self._deletions_every
             delivered = self._deliver_due(now, force=force)
         except PublishError as exc:
             self._pause(now, str(exc))
