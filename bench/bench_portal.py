@@ -1,4 +1,4 @@
-"""The family portal (issue 13): publish latency, the portal's memory with 10 000 owners, page weight.
+"""The family portal (issue 13): publish latency, its memory with 10 000 owners, page weight.
 
 A real booth (``serve``) publishes to a real portal (``portal``), each with its own data dir
 (SQLite). Measured: the time from confirm to the x-ray on the family's page with the portal
@@ -111,7 +111,8 @@ def fill(portal_dir: Path, owners: int) -> list[str]:
     tokens = [secrets.token_urlsafe(18) for _ in range(owners)]
     hashes = [hashlib.sha256(t.encode()).hexdigest() for t in tokens]
     db.executemany(
-        "INSERT INTO owners (token, code, batch_id, position, created_at) VALUES (?, '', NULL, 0, ?)",
+        "INSERT INTO owners (token, code, batch_id, position, created_at)"
+        " VALUES (?, '', NULL, 0, ?)",
         [(h, now) for h in hashes],
     )
     db.executemany(

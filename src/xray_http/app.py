@@ -40,7 +40,7 @@ from xray_http.controllers.owners import OwnerController, not_found_page
 from xray_http.controllers.pages.booth import BoothPages
 from xray_http.controllers.pages.render import STATIC, TEMPLATES
 from xray_http.controllers.publish import PUBLISH_SCHEME, PUBLISH_SECURITY, PublishController
-from xray_http.controllers.publishing_api import PublishingController
+from xray_http.controllers.publishing_api import EventPurgeController, PublishingController
 from xray_http.controllers.qr import QRController
 from xray_http.controllers.qr_decode import QRDecodeController
 from xray_http.controllers.results import ResultsController
@@ -144,6 +144,7 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             QRDecodeController,
             BoothApiController,
             PublishingController,
+            EventPurgeController,
             BoothPages,
             MediaController,
             create_static_files_router(

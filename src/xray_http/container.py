@@ -37,6 +37,7 @@ from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
 from xray_core.publishing.portal import PortalService
 from xray_core.publishing.ports import Publisher
+from xray_core.publishing.purge import EventPurge
 from xray_core.publishing.service import PublishService
 from xray_core.qr.reader import QRFrameReader
 from xray_core.qr.service import QRService
@@ -51,6 +52,7 @@ from xray_storage.backup import snapshot_sqlite
 from xray_storage.blobs.filesystem import FilesystemBlobStore
 from xray_storage.blobs.health import DirectoryProbe
 from xray_storage.memory import InMemoryBlobStore, InMemoryStore
+from xray_storage.purge import compact, remove_leftovers
 from xray_storage.sql import SqlModelUnitOfWorkFactory, create_db_engine
 from xray_storage.sql.blobs import SqlBlobStore
 from xray_storage.sql.health import SqlDatabaseProbe
@@ -334,6 +336,14 @@ def build_deps(container: Container) -> AppDeps:
         publishing = container.publishing()
         loop = PublishLoop(publishing.run_once)
 
+    event_purge = EventPurge(
+        container.storage.uow(), container.storage.blobs(), publishing=settings.publishes
+    )
+
+    def after_purge() -> int:
+        compact(container.storage.engine())
+        return remove_leftovers(settings.data_dir, settings.blob_dir)
+
     def start_publishing() -> None:
         if loop is not None:
             loop.start()
@@ -369,6 +379,8 @@ def build_deps(container: Container) -> AppDeps:
         # The schema first: an app built by any entry point upgrades its database on start.
         publishing=publishing,
         publish_now=loop.wake if loop is not None else None,
+        event_purge=event_purge,
+        after_purge=after_purge if settings.storage == "sql" else None,
         owner_url=settings.qr_base_url,
         on_startup=(migrate, collect_garbage, resume_batches, start_publishing),
         on_shutdown=(dispose,),
@@ -414,6 +426,8 @@ def build_portal_deps(container: Container) -> AppDeps:
         publish_key=settings.publish_key,
         publishing=None,
         publish_now=None,
+        event_purge=None,
+        after_purge=None,
         on_startup=(migrate, start_retention),
         on_shutdown=(dispose,),
     )

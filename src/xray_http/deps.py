@@ -13,6 +13,7 @@ from xray_core.health import HealthService
 from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
 from xray_core.publishing.portal import PortalService
+from xray_core.publishing.purge import EventPurge
 from xray_core.publishing.service import PublishService
 from xray_core.qr.reader import QRFrameReader
 from xray_core.qr.service import QRService
@@ -51,5 +52,8 @@ class AppDeps:
     portal: PortalService | None = None
     publish_key: str = ""
     owner_url: str = ""
+    # The end of the event (admin page): what would go, and the purge itself (force or not).
+    event_purge: EventPurge | None = None
+    after_purge: Callable[[], int] | None = None
     on_startup: tuple[Callable[[], None], ...] = field(default=())
     on_shutdown: tuple[Callable[[], None], ...] = field(default=())

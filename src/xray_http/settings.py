@@ -72,7 +72,7 @@ class Settings:
     owner_url: str = ""
     publish_key: str = ""
     share_first_name: bool = False
-    publish_retry_max_seconds: float = 300.0
+    publish_retry_max_seconds: float = 60.0
     retention_days: int = 90
     webdav_url: str = ""
     webdav_user: str = ""

@@ -185,3 +185,23 @@ def test_publish_requests_with_bad_input_get_a_clear_4xx(both: Both) -> None:
     path = f"/publish/owners/{owner}/items/1"
     assert both.portal.put(path, headers=auth, data=good, files=files).status_code == 201
     assert both.portal.put(path, headers=auth, data=good, files=files).status_code == 200
+
+
+def test_the_admin_purge_names_what_goes_refuses_while_unpublished_then_deletes(
+    both: Both,
+) -> None:
+    client, auth = both.booth.client, both.booth.auth
+    token = new_owners(both.booth, 1)[0]
+    deliver(both.booth, f"{PORTAL}/p/{token}", "Brumm", (90, 30, 90))
+    preview = client.get("/publishing/purge", headers=auth).json()
+    assert preview["cases"] == 1 and preview["owner_items"] == 1 and preview["qr_batches"] == 1
+    assert preview["unpublished"] == "1 publish entry"
+    refused = client.post("/publishing/purge", headers=auth, json={})
+    assert refused.status_code == 409 and "not everything is published" in refused.text
+    both.publish()
+    done = client.post("/publishing/purge", headers=auth, json={"force": False})
+    assert done.status_code == 200 and done.json()["done"] and done.json()["files"] >= 3
+    after = client.get("/publishing/purge", headers=auth).json()
+    assert (after["cases"], after["owner_items"], after["qr_batches"]) == (0, 0, 0)
+    assert "Brumm" in both.portal.get(f"/p/{token}").text  # the portal keeps its copy
+    assert client.post("/publishing/purge", json={}).status_code == 401

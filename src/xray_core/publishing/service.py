@@ -55,7 +55,7 @@ class PublishService:
         share_first_name: bool = False,
         lease: timedelta = timedelta(seconds=30),
         retry_base: float = 1.0,
-        retry_max: float = 300.0,
+        retry_max: float = 60.0,
         deletions_every: timedelta = timedelta(seconds=30),
         rng: random.Random | None = None,
     ) -> None:

@@ -9,8 +9,11 @@ from urllib.parse import urlsplit
 import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
+from xray_core.errors import NotFoundError
 from xray_core.publishing.model import PublishStatus
+from xray_core.publishing.purge import EventPurge
 from xray_http.auth import BEARER, requires_token
 from xray_http.controllers._base import errors, in_thread
 from xray_http.deps import AppDeps
@@ -90,3 +93,72 @@ class PublishingController(Controller):
                 deps.publish_now()
         found = None if deps.publishing is None else await in_thread(deps.publishing.status)
         return _read(deps, found)
+
+
+class PurgeRead(msgspec.Struct):
+    """What the end-of-event purge deletes (before), or deleted (after)."""
+
+    cases: int
+    owner_items: int
+    qr_batches: int
+    waiting: int
+    unpublished: str
+    files: int = 0
+    done: bool = False
+
+
+class PurgeWrite(msgspec.Struct):
+    """Purge even what is not published yet."""
+
+    force: bool = False
+
+
+class EventPurgeController(Controller):
+    """The admin page's "the event is over" button."""
+
+    path = "/publishing/purge"
+    guards = [requires_token]  # noqa: RUF012
+    security = BEARER
+
+    @get("/", summary="What the end-of-event purge would delete", responses=errors(401, 404))
+    async def preview(self, deps: NamedDependency[AppDeps]) -> PurgeRead:
+        """Count the cases, family x-rays, QR batches and unsent entries."""
+        purge = _purger(deps)
+        counts = await in_thread(purge.summary)
+        return PurgeRead(
+            cases=counts["cases"],
+            owner_items=counts["owner_items"],
+            qr_batches=counts["qr_batches"],
+            waiting=counts["waiting"],
+            unpublished=await in_thread(purge.unpublished),
+        )
+
+    @post(
+        "/",
+        status_code=200,
+        summary="Delete every photo, result, name and QR batch from the booth",
+        responses=errors(401, 404, 409),
+    )
+    async def purge(self, deps: NamedDependency[AppDeps], data: JSONBody[PurgeWrite]) -> PurgeRead:
+        """Purge (409 while anything is unpublished, unless ``force``); the portal keeps its own."""
+        purge = _purger(deps)
+        counts = await in_thread(purge.summary)
+        report = await in_thread(purge.purge, force=data.force)
+        files = report.blobs
+        if deps.after_purge is not None:
+            files += await in_thread(deps.after_purge)
+        return PurgeRead(
+            cases=counts["cases"],
+            owner_items=counts["owner_items"],
+            qr_batches=counts["qr_batches"],
+            waiting=counts["waiting"],
+            unpublished="",
+            files=files,
+            done=True,
+        )
+
+
+def _purger(deps: AppDeps) -> EventPurge:
+    if deps.event_purge is None:
+        raise NotFoundError("no purge on this server")
+    return deps.event_purge

@@ -1,5 +1,7 @@
 // The admin page's publishing panel: where QR codes point (warned when private), the outbox.
-import { announce, json, t } from "./api.js";
+import { announce, json, requireLogin, t } from "./api.js";
+
+await requireLogin();
 
 const $ = (id) => document.getElementById(id);
 
@@ -45,6 +47,23 @@ $("publish-now").addEventListener("click", async () => {
   show(await json("/publishing/now", { method: "POST" }));
   announce(t("admin.publish_started"));
   setTimeout(refresh, 1500);
+});
+
+// The end of the event: name what goes, ask, refuse while unpublished unless asked again.
+$("purge-event").addEventListener("click", async () => {
+  const what = await json("/publishing/purge");
+  let question = t("admin.purge_confirm", {
+    cases: what.cases, items: what.owner_items, batches: what.qr_batches,
+  });
+  if (what.unpublished) question += "\n\n" + t("admin.purge_unpublished", { what: what.unpublished });
+  if (!window.confirm(question)) return;
+  const done = await json("/publishing/purge", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ force: Boolean(what.unpublished) }),
+  });
+  announce(t("admin.purge_done", { files: done.files }));
+  await refresh();
 });
 
 await refresh();
