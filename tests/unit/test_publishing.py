@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -406,3 +407,63 @@ def test_purge_refuses_while_entries_wait_and_names_them_then_deletes_everything
     with booth.services.backend.uow() as uow:
         assert uow.owners.get(token) is None and uow.carousel.latest(5) == []
     assert len(booth.family_pages.items(token)) == 1  # the portal keeps its copy
+
+
+def test_retention_on_every_backend_removes_rows_and_files_from_disk(
+    any_backend: Backend, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The portal's daily job with a fake clock: old owners' rows and blob files go."""
+    images = PillowImageSanitizer()
+    portal = PortalService(
+        any_backend.uow,
+        any_backend.blobs,
+        ImageLibrary(any_backend.blobs, images),
+        images,
+        clock,
+        retention_days=90,
+    )
+    pages = OwnerService(any_backend.uow, any_backend.blobs, hashed=True)
+
+    def delivery(token: str, job_id: int) -> Delivery:
+        return Delivery(
+            owner_hash(token), job_id, "", "Brumm", "bear", clock.now(),
+            result((job_id, 1, 1)), png(12, 12, (job_id, 2, 2)), ".png",
+        )  # fmt: skip
+
+    assert portal.receive(delivery("old-token-0123456789", 1))
+    clock.advance(days=50)
+    assert portal.receive(delivery("new-token-0123456789", 2))
+    old_items = pages.items("old-token-0123456789")
+    for item in old_items:
+        pages.image("old-token-0123456789", item.id, "original")  # a derived PNG made too
+    clock.advance(days=41)
+    assert portal.expire() == 1
+    assert pages.items("old-token-0123456789") == []
+    assert [i.job_id for i in pages.items("new-token-0123456789")] == [2]
+    left = {key for key, _ in any_backend.blobs.keys()}
+    (new,) = pages.items("new-token-0123456789")
+    assert left == {new.xray_key, new.original_key}
+    with any_backend.uow() as uow:
+        assert uow.owners.get(owner_hash("old-token-0123456789")) is None
+    blob_dir = tmp_path / "blobs"
+    if blob_dir.exists():  # the SQL backends keep files: only the new owner's are on disk
+        assert len([p for p in blob_dir.rglob("*") if p.is_file()]) == 2
+
+
+def test_the_first_name_is_shared_only_when_the_setting_says_so(booth: Booth) -> None:
+    token = booth.token()
+    booth.confirm(token)
+    with booth.services.backend.uow() as uow:
+        item = uow.owners.items(token)[0]
+    assert booth.publisher.delivery(item).first_name == ""
+    sharing = PublishService(
+        booth.services.backend.uow,
+        booth.services.backend.blobs,
+        booth.link,
+        booth.services.clock,
+        holder="x",
+        forget_owner=lambda _t: 0,
+        share_first_name=True,
+    )
+    shared = sharing.delivery(item)
+    assert shared.first_name == "Anna" and "Muster" not in repr(shared)
