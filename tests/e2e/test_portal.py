@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import signal
 import sqlite3
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ import httpx
 import pytest
 
 from tests.images import png
-from tests.serverproc import Server, free_port
+from tests.serverproc import CLI, Server, free_port
+from xray_core.owners.model import short_code
 
 pytestmark = [pytest.mark.e2e]
 
@@ -194,3 +196,36 @@ def test_the_portal_serves_only_the_owner_pages_and_the_publish_api(pair: Pair) 
         for path in ("/login", "/carousel", "/upload", "/job", "/schema", "/admin"):
             assert client.get(path).status_code == 404, path
         assert client.get(f"/p/{'z' * 24}").status_code == 200  # nothing yet: come back later
+
+
+def test_deletions_on_request_reach_the_other_side(pair: Pair) -> None:
+    """The family's button on the portal empties the booth; `owners --delete` the portal."""
+    pair.portal.start()
+    on_portal, on_booth = pair.tokens(2)
+    pair.approve(on_portal, (200, 0, 0))
+    pair.approve(on_booth, (0, 200, 0))
+    wait_for(lambda: pair.outbox() == 0, "both are published")
+    done = httpx.post(f"{pair.portal.url}/p/{on_portal}/delete", timeout=10)
+    assert done.status_code == 200
+    assert page_images(pair.portal, on_portal) == []
+    with httpx.Client(base_url=pair.booth.url, headers=pair.headers) as client:
+        assert client.post("/publishing/now").status_code == 200  # else within 30 s
+
+    def gone_from_booth() -> bool:
+        with pair.booth_db() as db:
+            rows = db.execute("SELECT count(*) FROM owner_items WHERE owner_ref = ?", (on_portal,))
+            return int(rows.fetchone()[0]) == 0
+
+    wait_for(gone_from_booth, "the portal's deletion reaches the booth")
+    code = short_code(on_booth)
+    deleted = subprocess.run(
+        [str(CLI), "owners", "--delete", code, "--data-dir", str(pair.booth.data_dir)],
+        env=pair.booth.env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert deleted.returncode == 0, deleted.stderr
+    wait_for(lambda: page_images(pair.portal, on_booth) == [], "the booth's deletion reaches it")
+    assert pair.outbox() == 0

@@ -118,8 +118,9 @@ class PublishService:
         return delivered
 
     def retry_now(self) -> int:
-        """Make every waiting entry due now ("publish now"); return how many wait."""
+        """Make every waiting entry due now ("publish now") and ask for deletions; return the count."""
         self._paused_until = None
+        self._deletions_due = None
         with self._uow() as uow:
             count = uow.outbox.retry_all(self._clock.now())
             uow.commit()
