@@ -118,7 +118,7 @@ class PublishService:
         return delivered
 
     def retry_now(self) -> int:
-        """Make every waiting entry due now ("publish now") and ask for deletions; return the count."""
+        """Make every waiting entry due now ("publish now"), deletions too; return how many wait."""
         self._paused_until = None
         self._deletions_due = None
         with self._uow() as uow:
