@@ -238,6 +238,7 @@ class Container(containers.DeclarativeContainer):
         images,
         clock,
         retention_days=settings.provided.retention_days,
+        max_photo_edge=settings.provided.max_photo_edge,
     )
     painter = providers.Singleton(PillowFracturePainter)
     fracture = providers.Singleton(FractureService, storage.uow, storage.blobs, painter)
@@ -419,6 +420,11 @@ def build_portal_deps(container: Container) -> AppDeps:
     def migrate() -> None:
         prepare_database(container)
 
+    def collect_garbage() -> None:  # files of a receipt a crash interrupted
+        removed = container.jobs().collect_garbage(ORPHAN_AGE_SECONDS)
+        if removed:
+            log.warning("removed %d orphaned blob(s) left by an interrupted write", removed)
+
     return replace(
         booth,
         owners=container.portal_owners(),
@@ -428,7 +434,7 @@ def build_portal_deps(container: Container) -> AppDeps:
         publish_now=None,
         event_purge=None,
         after_purge=None,
-        on_startup=(migrate, start_retention),
+        on_startup=(migrate, collect_garbage, start_retention),
         on_shutdown=(dispose,),
     )
 

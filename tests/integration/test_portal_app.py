@@ -176,6 +176,11 @@ def test_publish_requests_with_bad_input_get_a_clear_4xx(both: Both) -> None:
             {**form, "created_at": "2026-01-01T00:00:00Z"},
             {"xray": ("x.png", b"not an image", "image/png"), "photo": files["photo"]},
         ),
+        (
+            f"/publish/owners/{owner}/items/1",
+            {**form, "created_at": "2026-01-01T00:00:00Z"},
+            {"xray": files["xray"], "photo": ("p.png", b"<script>", "image/png")},
+        ),
     ]
     for path, data, sent in cases:
         answer = both.portal.put(path, headers=auth, data=data, files=sent)

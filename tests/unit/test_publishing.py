@@ -467,3 +467,35 @@ def test_the_first_name_is_shared_only_when_the_setting_says_so(booth: Booth) ->
     )
     shared = sharing.delivery(item)
     assert shared.first_name == "Anna" and "Muster" not in repr(shared)
+
+
+def test_a_photo_still_to_be_turned_arrives_as_kept_and_downloads_upright(booth: Booth) -> None:
+    """The booth's JPEG goes as stored; the portal applies the orientation the key names."""
+    import io
+
+    from PIL import Image
+
+    from tests.images import jpeg
+
+    photo = jpeg(40, 20)
+    arrived = booth.portal.receive(
+        Delivery(
+            "c" * 64,
+            7,
+            "",
+            "Brumm",
+            "bear",
+            booth.services.clock.now(),
+            result((1, 2, 3)),
+            photo,
+            ".o6.jpg",
+        )  # fmt: skip
+    )
+    assert arrived
+    with booth.portal_store() as uow:
+        (item,) = uow.owners.items("c" * 64)
+    assert item.original_key.endswith(".o6.jpg")
+    assert booth.portal_blobs.get(item.original_key) == photo
+    png_key = ImageLibrary(booth.portal_blobs, PillowImageSanitizer()).png_key(item.original_key)
+    with Image.open(io.BytesIO(booth.portal_blobs.get(png_key))) as upright:
+        assert upright.size == (20, 40)  # orientation 6: turned a quarter

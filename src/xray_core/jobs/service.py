@@ -367,9 +367,9 @@ class JobService:
                     doomed.append(job.original_key)
                     cancelled = replace(job.without_results(), status=JobStatus.CANCELLED)
                     uow.jobs.save(replace(cancelled, original_key=""))
-                owner = resolve_owner(uow, job.info.qr_content)
-                if self.publishing and not owner.external:
-                    hashed = owner_hash(owner.ref)
+                whose = resolve_owner(uow, job.info.qr_content) if self.publishing else None
+                if whose is not None and not whose.external:
+                    hashed = owner_hash(whose.ref)
                     uow.outbox.add(NewEntry(EntryKind.WITHDRAW, hashed, job.id, 0, now))
             uow.commit()
         for key in doomed + unedited:

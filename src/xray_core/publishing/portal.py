@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from xray_core.clock import Clock
 from xray_core.errors import InvalidInputError
+from xray_core.images.model import StoredPhoto, orientation_of, photo_key
 from xray_core.images.ports import ImageSanitizer
 from xray_core.images.previews import ImageLibrary
 from xray_core.owners.model import Owner, OwnerItem
@@ -41,7 +42,9 @@ class PortalService:
         clock: Clock,
         *,
         retention_days: int = 90,
+        max_photo_edge: int = 2048,
     ) -> None:
+        self._max_edge = max_photo_edge
         self._uow = uow
         self._blobs = blobs
         self._library = library
@@ -66,26 +69,30 @@ class PortalService:
         if self._known(owner, delivery):
             return False
         xray = self._images.clean_result(delivery.xray)  # a PNG stays byte for byte
+        # Checked like an upload (a booth's photo comes back unchanged); the orientation
+        # still to apply comes from the booth's key, since the photo carries no metadata.
+        kept = self._images.prepare_photo(delivery.photo, self._max_edge)
+        turn = orientation_of(f"x{delivery.photo_suffix}")
         name = uuid.uuid4().hex
         xray_key = f"results/{name}.png"
-        photo_key = f"originals/{name}{delivery.photo_suffix}"
+        photo = photo_key(name, StoredPhoto(kept.data, kept.kind, turn))
         self._blobs.put(xray_key, xray)
-        self._blobs.put(photo_key, delivery.photo)
+        self._blobs.put(photo, kept.data)
         try:
             with self._uow() as uow:
                 if self._known(owner, delivery, uow):  # a concurrent delivery came first
                     fresh = False
                 else:
-                    self._store(uow, owner, delivery, xray_key, photo_key)
+                    self._store(uow, owner, delivery, xray_key, photo)
                     uow.commit()
                     fresh = True
         except BaseException:
             self._library.delete(xray_key)
-            self._library.delete(photo_key)
+            self._library.delete(photo)
             raise
         if not fresh:
             self._library.delete(xray_key)
-            self._library.delete(photo_key)
+            self._library.delete(photo)
         return fresh
 
     def _store(
