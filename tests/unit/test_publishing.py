@@ -489,7 +489,7 @@ def test_a_photo_still_to_be_turned_arrives_as_kept_and_downloads_upright(booth:
             result((1, 2, 3)),
             photo,
             ".o6.jpg",
-        )  # fmt: skip
+        )
     )
     assert arrived
     with booth.portal_store() as uow:
