@@ -68,6 +68,15 @@ def both(tmp_path: Path) -> Iterator[Both]:
     portal_container.storage.engine().dispose()
 
 
+def test_the_portal_documents_its_publish_api_only(both: Both) -> None:
+    schema = both.portal.get("/publish/schema/openapi.json").json()
+    assert all(
+        path.startswith(("/publish", "/p/", "/media", "/health")) for path in schema["paths"]
+    )
+    assert "/publish/owners/{owner}/items/{job_id}" in schema["paths"]
+    assert both.portal.get("/schema").status_code == 404
+
+
 def test_qr_codes_and_their_sheet_header_carry_the_owner_url(both: Both) -> None:
     token = new_owners(both.booth, 1)[0]
     qr = both.booth.container.qr()
@@ -105,7 +114,8 @@ def test_a_family_deleting_on_the_portal_deletes_on_the_booth_too(both: Both) ->
     assert "form-action 'self'" in ask.headers["content-security-policy"]
     done = both.portal.post(f"/p/{token}/delete")
     assert done.status_code == 200 and "deleted" in done.text.lower()
-    assert "Brumm" not in both.portal.get(f"/p/{token}").text
+    after = both.portal.get(f"/p/{token}").text
+    assert "Brumm" not in after and "Your pictures are deleted" in after
     both.publish()
     with both.booth.container.storage.uow()() as uow:
         assert uow.owners.items(token) == []

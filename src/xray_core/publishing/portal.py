@@ -146,6 +146,11 @@ class PortalService:
         """Delete the pictures of the owner of ``token`` (the family's own button)."""
         return self.delete_owner(owner_hash(token), by_family=True)
 
+    def was_deleted(self, token: str) -> bool:
+        """Whether the family of ``token`` deleted its pictures (within the retention)."""
+        with self._uow() as uow:
+            return uow.tombstones.latest(owner_hash(token)) is not None
+
     def deletions(self, after: int, limit: int = 500) -> list[Deletion]:
         """Return the deletions recorded after id ``after`` (for booths to repeat)."""
         with self._uow() as uow:

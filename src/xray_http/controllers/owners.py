@@ -222,7 +222,8 @@ class OwnerController(Controller):
             return f"{up}{path}?expires={expires}&sig={sig}"
 
         if not items:
-            return _message(request, "later")
+            deleted = portal is not None and await in_thread(portal.was_deleted, token)
+            return _message(request, "deleted" if deleted else "later")
         return owner_page(request, items, base, media, kept)
 
     @get(
