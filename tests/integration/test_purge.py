@@ -132,3 +132,21 @@ def test_owners_delete_by_short_code_removes_rows_and_files(booth: Api) -> None:
     assert scan(booth.settings.blob_dir, [kept[1][20:68]])  # the other family keeps theirs
     missing = cli(booth.settings.data_dir, "owners", "--delete", "AAAA-AAAA")
     assert missing.returncode != 0 and "no owner has the code" in missing.stderr
+
+
+@pytest.mark.postgres
+def test_compacting_a_postgresql_database_after_a_purge_works(tmp_path: Path) -> None:
+    """``VACUUM FULL`` runs outside a transaction, while the app holds its pool."""
+    from tests.conftest import wipe
+    from tests.postgres import fresh_database
+    from xray_storage.purge import compact
+
+    with fresh_database() as url:
+        for api in start_api(tmp_path / "data", database_url=url):
+            wipe(api.container.storage.engine())
+            token = new_owners(api, 1)[0]
+            approve(api, token, (10, 20, 30))
+            purge = api.client.post("/publishing/purge", headers=api.auth, json={"force": True})
+            assert purge.status_code == 200 and purge.json()["owner_items"] == 1
+            compact(api.container.storage.engine())  # again, by hand: still fine
+            assert api.client.get(f"/p/{token}").status_code == 404
