@@ -15,6 +15,7 @@ SCRIPTS = [
     "bench_migrate.py",
     "bench_ui_api.py",
     "bench_images.py",
+    "bench_portal.py",
 ]
 
 

@@ -35,6 +35,7 @@ class Server:
         extra_args: tuple[str, ...] = (),
         *,
         tls: bool = False,
+        command: str = "serve",
     ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
@@ -44,6 +45,7 @@ class Server:
         self.log = data_dir.parent / f"server-{self.port}-{time.monotonic_ns()}.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.extra_args = extra_args
+        self.command = command  # "serve" (a booth) or "portal" (the family portal)
 
     def start(self, timeout: float = 30.0) -> Server:
         """Start the process and wait until /health answers."""
@@ -52,7 +54,7 @@ class Server:
             self.process = subprocess.Popen(
                 [
                     str(CLI),
-                    "serve",
+                    self.command,
                     "--host",
                     "127.0.0.1",
                     "--port",

@@ -9,6 +9,7 @@ from typing import BinaryIO, Protocol, Self
 from xray_core.carousel.ports import CarouselRepository
 from xray_core.jobs.ports import JobRepository
 from xray_core.owners.ports import OwnerRepository
+from xray_core.publishing.ports import OutboxRepository, TombstoneRepository
 from xray_core.qr.ports import QRBatchRepository
 from xray_core.workers.ports import WorkerRepository
 
@@ -78,6 +79,16 @@ class UnitOfWork(Protocol):
     @property
     def workers(self) -> WorkerRepository:
         """The worker registry."""
+        ...
+
+    @property
+    def outbox(self) -> OutboxRepository:
+        """The booth's outbox to the family portal."""
+        ...
+
+    @property
+    def tombstones(self) -> TombstoneRepository:
+        """The portal's record of deleted owners."""
         ...
 
     def __enter__(self) -> Self: ...

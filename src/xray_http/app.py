@@ -39,6 +39,8 @@ from xray_http.controllers.metrics import MetricsController
 from xray_http.controllers.owners import OwnerController, not_found_page
 from xray_http.controllers.pages.booth import BoothPages
 from xray_http.controllers.pages.render import STATIC, TEMPLATES
+from xray_http.controllers.publish import PUBLISH_SCHEME, PUBLISH_SECURITY, PublishController
+from xray_http.controllers.publishing_api import EventPurgeController, PublishingController
 from xray_http.controllers.qr import QRController
 from xray_http.controllers.qr_decode import QRDecodeController
 from xray_http.controllers.results import ResultsController
@@ -141,6 +143,8 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             FractureController,
             QRDecodeController,
             BoothApiController,
+            PublishingController,
+            EventPurgeController,
             BoothPages,
             MediaController,
             create_static_files_router(
@@ -181,5 +185,67 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
     )
     app.state["deps"] = deps
     # Outermost, around routing and error handling, so 404s and errors are logged too.
+    app.asgi_handler = Observed(app.asgi_handler, deps.metrics)
+    return app
+
+
+def create_portal_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
+    """Return the family portal: the owner pages, their images and the publish API, nothing else.
+
+    No booth API, login page or big screen: the portal runs on a public host.
+    """
+    if deps.portal is None:
+        raise ValueError("the portal app needs deps.portal")
+
+    def provide(value: Any) -> Provide:
+        return Provide(lambda: value, use_cache=True, sync_to_thread=False)
+
+    async def startup() -> None:
+        for hook in deps.on_startup:
+            await in_thread(hook)
+
+    async def shutdown() -> None:
+        for hook in deps.on_shutdown:
+            await in_thread(hook)
+
+    openapi = OpenAPIConfig(
+        title="Teddy X-Ray family portal",
+        version=__version__,
+        description="The publish API of the family portal. See docs/api.md.",
+        path="/publish/schema",
+        components=Components(security_schemes={PUBLISH_SCHEME: PUBLISH_SECURITY}),
+        render_plugins=[JsonRenderPlugin(path="/openapi.json")],
+    )
+    app = Litestar(
+        route_handlers=[
+            OwnerController,
+            MediaController,
+            PublishController,
+            HealthController,
+            create_static_files_router(
+                path="/static", directories=[STATIC], include_in_schema=False
+            ),
+        ],
+        dependencies={
+            "deps": provide(deps),
+            "signer": provide(deps.signer),
+            "jobs": provide(deps.jobs),
+            "owners": provide(deps.owners),
+            "portal": provide(deps.portal),
+        },
+        exception_handlers={
+            XrayError: xray_error_handler,
+            NotFoundException: route_not_found,
+            Exception: unexpected_error_handler,
+        },
+        openapi_config=openapi,
+        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        request_max_body_size=deps.max_upload_bytes * 3,  # a PNG x-ray and a photo
+        response_headers=[ResponseHeader(name="X-Content-Type-Options", value="nosniff")],
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        debug=debug,
+    )
+    app.state["deps"] = deps
     app.asgi_handler = Observed(app.asgi_handler, deps.metrics)
     return app

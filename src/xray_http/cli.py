@@ -152,6 +152,107 @@ def serve(args: argparse.Namespace) -> None:
             worker.stop()
 
 
+def portal(args: argparse.Namespace) -> None:
+    """Run the family portal (owner pages and the publish API), or print a new publish key."""
+    if args.new_key:
+        print(secrets.token_urlsafe(32))
+        return
+    from xray_http.observability import configure_logging  # noqa: PLC0415
+
+    configure_logging(args.log_format, args.log_level)
+    import uvicorn  # noqa: PLC0415
+
+    from xray_http.app import create_portal_app  # noqa: PLC0415
+    from xray_http.container import build_portal_deps, make_container  # noqa: PLC0415
+    from xray_http.settings import MIN_PUBLISH_KEY  # noqa: PLC0415
+
+    settings = load_settings(data_dir=args.data_dir)
+    if len(settings.publish_key) < MIN_PUBLISH_KEY:
+        raise SystemExit(
+            "teddy-xray: the portal needs TEDDY_XRAY_PUBLISH_KEY (at least "
+            f"{MIN_PUBLISH_KEY} characters); make one with `teddy-xray portal --new-key`"
+        )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    container = make_container(settings)
+    _prepare(container)
+    app = create_portal_app(build_portal_deps(container))
+    configure_logging(args.log_format, args.log_level)
+    print(
+        f"Teddy X-Ray family portal on http://{args.host}:{args.port} "
+        f"(data in {settings.data_dir.resolve()}, pictures kept {settings.retention_days} days)",
+        flush=True,
+    )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+def publish(args: argparse.Namespace) -> None:
+    """Show what is published, waiting and failing; with --now, deliver what waits at once."""
+    from xray_http.container import make_container  # noqa: PLC0415
+
+    settings = load_settings(data_dir=args.data_dir)
+    if not settings.publishes:
+        raise SystemExit("teddy-xray: publishing is off: set TEDDY_XRAY_PORTAL_URL (or WEBDAV_URL)")
+    container = make_container(settings)
+    _prepare(container)
+    service = container.publishing()
+    if args.now:
+        waiting = service.retry_now()
+        delivered = service.run_once(force=True)
+        print(f"delivered {delivered} of {waiting} waiting entr{'y' if waiting == 1 else 'ies'}")
+    status = service.status()
+    print(f"portal:    {status.target}")
+    print(f"published: {status.published} x-ray(s)")
+    print(f"waiting:   {status.waiting} entr{'y' if status.waiting == 1 else 'ies'}")
+    print(f"failing:   {status.failing}")
+    if status.next_attempt is not None and status.waiting:
+        print(f"next try:  {status.next_attempt:%Y-%m-%d %H:%M:%S} UTC")
+    if status.last_error:
+        print(f"last error: {status.last_error}")
+
+
+def purge(args: argparse.Namespace) -> None:
+    """At the event's end: delete every photo, result, name and QR batch from this booth."""
+    from xray_core.publishing.purge import EventPurge, UnpublishedError  # noqa: PLC0415
+    from xray_http.container import make_container  # noqa: PLC0415
+    from xray_storage.purge import compact, remove_leftovers  # noqa: PLC0415
+
+    if not args.event_ended:
+        raise SystemExit("teddy-xray: say --event-ended to delete the event's data")
+    settings = load_settings(data_dir=args.data_dir)
+    container = make_container(settings)
+    _prepare(container)
+    if settings.storage != "sql":
+        raise SystemExit("teddy-xray: purge works on a data dir's database (storage = sql)")
+    purger = EventPurge(
+        container.storage.uow(), container.storage.blobs(), publishing=settings.publishes
+    )
+    try:
+        report = purger.purge(force=args.force)
+    except UnpublishedError as exc:
+        raise SystemExit(
+            f"teddy-xray: nothing deleted: {exc.what}.\n"
+            "  Publish first (teddy-xray publish --now), or delete anyway with --force."
+        ) from None
+    engine = container.storage.engine()
+    compact(engine)
+    leftovers = remove_leftovers(settings.data_dir, settings.blob_dir)
+    engine.dispose()
+    print(
+        f"deleted {report.jobs} case(s), {report.items} x-ray(s) kept for families, "
+        f"{report.batches} QR batch(es), {report.outbox} unsent entr(ies) and "
+        f"{report.blobs + leftovers} file(s); the database is compacted. "
+        "The portal keeps its copies until its retention ends."
+    )
+
+
 def _prepare(container: Any) -> None:
     """Migrate the database (after a backup), or stop with the reason it is too new."""
     from xray_http.container import prepare_database  # noqa: PLC0415
@@ -337,6 +438,16 @@ def owners(args: argparse.Namespace) -> None:
 
     container = make_container(load_settings(data_dir=args.data_dir))
     _prepare(container)
+    if args.delete:
+        service = container.owners()
+        token = service.by_code(args.delete)
+        if token is None:
+            raise SystemExit(f"teddy-xray: no owner has the code {args.delete!r}")
+        removed = service.delete(token)
+        print(f"deleted {removed} x-ray(s) of {args.delete.upper()} on this booth", end="")
+        told = container.settings().publishes
+        print(" (the other side is told as soon as it is reachable)" if told else "")
+        return
     for item in container.owners().listing():
         kind = "external" if item.external else "owner"
         print(
@@ -365,6 +476,31 @@ def _serve_parser(sub: Any, data_dir: Callable[[argparse.ArgumentParser], None])
     p.set_defaults(func=serve)
 
 
+def _portal_parsers(sub: Any, data_dir: Callable[[argparse.ArgumentParser], None]) -> None:
+    p = sub.add_parser("portal", help="run the family portal (owner pages, publish API)")
+    p.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1: a proxy's)")
+    p.add_argument("--port", type=int, default=8100)
+    p.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    p.add_argument("--log-format", default="text", choices=["text", "json"])
+    p.add_argument("--new-key", action="store_true", help="print a new publish key and exit")
+    data_dir(p)
+    p.set_defaults(func=portal)
+
+    p = sub.add_parser("purge", help="delete the event's photos, names and QR batches")
+    p.add_argument("--event-ended", action="store_true", help="required: the event is over")
+    p.add_argument("--force", action="store_true", help="even what is not published yet")
+    data_dir(p)
+    p.set_defaults(func=purge)
+
+    p = sub.add_parser("publish", help="what the booth has published to the portal")
+    p.add_argument("--status", action="store_true", help="show published/waiting/failing (default)")
+    p.add_argument("--now", action="store_true", help="deliver what waits now")
+    data_dir(p)
+    p.set_defaults(func=publish)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="teddy-xray", description=__doc__)
     parser.add_argument("--version", action="version", version=f"teddy-xray {__version__}")
@@ -376,6 +512,8 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     _serve_parser(sub, data_dir)
+
+    _portal_parsers(sub, data_dir)
 
     p = sub.add_parser("worker", help="turn queued photos into x-rays (polls a server)")
     p.add_argument("--server", required=True, help="e.g. http://192.168.1.20:8000")
@@ -428,7 +566,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace a database that is there")
     p.set_defaults(func=restore)
 
-    p = sub.add_parser("owners", help="list confirmed x-rays by owner")
+    p = sub.add_parser("owners", help="list confirmed x-rays by owner, or delete an owner's")
+    p.add_argument("--delete", metavar="CODE", default=None, help="delete by short code")
     data_dir(p)
     p.set_defaults(func=owners)
     return parser

@@ -9,7 +9,11 @@ operation by the factory the storage container provides. Tests override provider
 from __future__ import annotations
 
 import logging
-from dataclasses import fields
+import os
+import socket
+import threading
+import uuid
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -31,17 +35,24 @@ from xray_core.health import HealthService
 from xray_core.images.previews import ImageLibrary
 from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
+from xray_core.publishing.portal import PortalService
+from xray_core.publishing.ports import Publisher
+from xray_core.publishing.purge import EventPurge
+from xray_core.publishing.service import PublishService
 from xray_core.qr.reader import QRFrameReader
 from xray_core.qr.service import QRService
 from xray_core.qr.sheet import SheetKind, SheetLayout
 from xray_core.workers.service import WorkerRegistry
 from xray_http.deps import AppDeps
 from xray_http.prometheus import PrometheusMetrics
+from xray_http.publisher import PortalPublisher, PublishLoop
 from xray_http.settings import Settings, secret_key
+from xray_http.webdav import WebDavPublisher
 from xray_storage.backup import snapshot_sqlite
 from xray_storage.blobs.filesystem import FilesystemBlobStore
 from xray_storage.blobs.health import DirectoryProbe
 from xray_storage.memory import InMemoryBlobStore, InMemoryStore
+from xray_storage.purge import compact, remove_leftovers
 from xray_storage.sql import SqlModelUnitOfWorkFactory, create_db_engine
 from xray_storage.sql.blobs import SqlBlobStore
 from xray_storage.sql.health import SqlDatabaseProbe
@@ -49,6 +60,19 @@ from xray_storage.sql.migrate import MigrationReport, upgrade
 
 log = logging.getLogger("xray_http")
 ORPHAN_AGE_SECONDS = 300.0
+RETENTION_INTERVAL_SECONDS = 24 * 3600.0
+
+
+def _publisher(settings: Settings) -> Publisher:
+    """Return the publisher the settings name: the family portal, else a WebDAV folder."""
+    if settings.webdav_url:
+        return WebDavPublisher(settings.webdav_url, settings.webdav_user, settings.webdav_password)
+    return PortalPublisher(settings.portal_url, settings.publish_key)
+
+
+def _holder() -> str:
+    """Return a name for this process's hold on the publisher lease."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 def _engine(settings: Settings) -> Engine:
@@ -164,6 +188,7 @@ class Container(containers.DeclarativeContainer):
         retry_elsewhere=providers.Callable(
             lambda s: timedelta(seconds=s.retry_elsewhere_seconds), settings
         ),
+        publishing=providers.Callable(lambda s: s.publishes, settings),
     )
     workers = providers.Singleton(
         WorkerRegistry,
@@ -188,7 +213,42 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(lambda s: s.qr_base_url, settings),
         providers.Callable(lambda s: s.qr_batches_kept, settings),
     )
-    owners = providers.Singleton(OwnerService, storage.uow, storage.blobs, library)
+    owners = providers.Singleton(
+        OwnerService,
+        storage.uow,
+        storage.blobs,
+        library,
+        publishing=providers.Callable(lambda s: s.publishes, settings),
+        now=clock.provided.now,
+    )
+    publisher = providers.Singleton(_publisher, settings)
+    publishing = providers.Singleton(
+        PublishService,
+        storage.uow,
+        storage.blobs,
+        publisher,
+        clock,
+        holder=providers.Callable(_holder),
+        forget_owner=providers.Callable(
+            lambda owners: lambda token: owners.delete(token, tell_portal=False), owners
+        ),
+        share_first_name=settings.provided.share_first_name,
+        retry_max=settings.provided.publish_retry_max_seconds,
+    )
+    # On the family portal: owners under their token hashes, what booths deliver, retention.
+    portal_owners = providers.Singleton(
+        OwnerService, storage.uow, storage.blobs, library, hashed=True, now=clock.provided.now
+    )
+    portal = providers.Singleton(
+        PortalService,
+        storage.uow,
+        storage.blobs,
+        library,
+        images,
+        clock,
+        retention_days=settings.provided.retention_days,
+        max_photo_edge=settings.provided.max_photo_edge,
+    )
     painter = providers.Singleton(PillowFracturePainter)
     fracture = providers.Singleton(FractureService, storage.uow, storage.blobs, painter)
     qr_decoder = providers.Singleton(ZxingQRDecoder)
@@ -232,7 +292,9 @@ def prepare_database(container: Container) -> MigrationReport | None:
     return report
 
 
-SECRET_SETTINGS = frozenset({"password_hash", "secret_key", "database_url"})
+SECRET_SETTINGS = frozenset(
+    {"password_hash", "secret_key", "database_url", "publish_key", "webdav_password"}
+)
 
 
 def settings_view(settings: Settings) -> dict[str, str]:
@@ -278,7 +340,28 @@ def build_deps(container: Container) -> AppDeps:
     metrics: PrometheusMetrics = container.metrics()
     metrics.watch(jobs.counts, container.workers().fleet)
 
+    loop: PublishLoop | None = None
+    publishing: PublishService | None = None
+    if settings.publishes:
+        publishing = container.publishing()
+        loop = PublishLoop(publishing.run_once)
+
+    event_purge = EventPurge(
+        container.storage.uow(), container.storage.blobs(), publishing=settings.publishes
+    )
+
+    def after_purge() -> int:
+        compact(container.storage.engine())
+        return remove_leftovers(settings.data_dir, settings.blob_dir)
+
+    def start_publishing() -> None:
+        if loop is not None:
+            loop.start()
+            log.info("publishing to %s", publishing.target if publishing else "")
+
     def dispose() -> None:
+        if loop is not None:
+            loop.stop()
         health.close()
         if settings.storage == "sql":
             container.storage.engine().dispose()
@@ -304,7 +387,63 @@ def build_deps(container: Container) -> AppDeps:
         metrics=metrics,
         metrics_token=settings.metrics_token,
         # The schema first: an app built by any entry point upgrades its database on start.
-        on_startup=(migrate, collect_garbage, resume_batches),
+        publishing=publishing,
+        publish_now=loop.wake if loop is not None else None,
+        event_purge=event_purge,
+        after_purge=after_purge if settings.storage == "sql" else None,
+        owner_url=settings.qr_base_url,
+        on_startup=(migrate, collect_garbage, resume_batches, start_publishing),
+        on_shutdown=(dispose,),
+    )
+
+
+def build_portal_deps(container: Container) -> AppDeps:
+    """Return the services of the family portal: owner pages under hashed tokens, publishing."""
+    settings: Settings = container.settings()
+    portal: PortalService = container.portal()
+    booth = build_deps(container)
+    stop = threading.Event()
+
+    def retention() -> None:
+        while not stop.is_set():
+            try:
+                removed = portal.expire()
+                if removed:
+                    log.warning(
+                        "retention: deleted %d x-ray(s) older than %d days",
+                        removed,
+                        settings.retention_days,
+                    )
+            except Exception:
+                log.exception("the retention job failed; it runs again in a day")
+            stop.wait(RETENTION_INTERVAL_SECONDS)
+
+    def start_retention() -> None:
+        threading.Thread(target=retention, name="retention", daemon=True).start()
+
+    def dispose() -> None:
+        stop.set()
+        if settings.storage == "sql":
+            container.storage.engine().dispose()
+
+    def migrate() -> None:
+        prepare_database(container)
+
+    def collect_garbage() -> None:  # files of a receipt a crash interrupted
+        removed = container.jobs().collect_garbage(ORPHAN_AGE_SECONDS)
+        if removed:
+            log.warning("removed %d orphaned blob(s) left by an interrupted write", removed)
+
+    return replace(
+        booth,
+        owners=container.portal_owners(),
+        portal=portal,
+        publish_key=settings.publish_key,
+        publishing=None,
+        publish_now=None,
+        event_purge=None,
+        after_purge=None,
+        on_startup=(migrate, collect_garbage, start_retention),
         on_shutdown=(dispose,),
     )
 

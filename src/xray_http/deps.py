@@ -12,6 +12,9 @@ from xray_core.generation.model import DEFAULT_HOSPITAL_NAME
 from xray_core.health import HealthService
 from xray_core.jobs.service import JobService
 from xray_core.owners.service import OwnerService
+from xray_core.publishing.portal import PortalService
+from xray_core.publishing.purge import EventPurge
+from xray_core.publishing.service import PublishService
 from xray_core.qr.reader import QRFrameReader
 from xray_core.qr.service import QRService
 from xray_core.workers.service import WorkerRegistry
@@ -43,5 +46,14 @@ class AppDeps:
     screen_seconds: int = 8
     settings_view: Mapping[str, str] = field(default_factory=dict)
     qr_svg: Callable[[str], bytes] | None = None
+    # Publishing: the booth's publisher (PORTAL_URL set), or on the portal its service and key.
+    publishing: PublishService | None = None
+    publish_now: Callable[[], None] | None = None
+    portal: PortalService | None = None
+    publish_key: str = ""
+    owner_url: str = ""
+    # The end of the event (admin page): what would go, and the purge itself (force or not).
+    event_purge: EventPurge | None = None
+    after_purge: Callable[[], int] | None = None
     on_startup: tuple[Callable[[], None], ...] = field(default=())
     on_shutdown: tuple[Callable[[], None], ...] = field(default=())

@@ -28,6 +28,7 @@ CONFIG_NAME = "teddy-xray.toml"
 SECRET_NAME = "secret.key"  # noqa: S105  (a file name)
 DEFAULT_DATA_DIR = Path("data")
 MIN_QUIET_SECONDS = 2 * SEEN_WRITE_SECONDS
+MIN_PUBLISH_KEY = 24
 
 
 class SettingsError(ValueError):
@@ -72,6 +73,15 @@ class Settings:
     min_free_mb: int = 200
     metrics_token: str = ""
     screen_seconds: int = 8
+    portal_url: str = ""
+    owner_url: str = ""
+    publish_key: str = ""
+    share_first_name: bool = False
+    publish_retry_max_seconds: float = 60.0
+    retention_days: int = 90
+    webdav_url: str = ""
+    webdav_user: str = ""
+    webdav_password: str = ""
     # Not a setting: what ``serve`` derives from its host and port when public_url is unset.
     default_public_url: str = field(default="http://localhost:8000", compare=False)
     config_file: Path | None = field(default=None, compare=False)
@@ -83,8 +93,14 @@ class Settings:
 
     @property
     def qr_base_url(self) -> str:
-        """The base of the owner URLs printed in QR codes."""
-        return (self.public_url or self.default_public_url).rstrip("/")
+        """The base of the owner URLs printed in QR codes: OWNER_URL, else PORTAL_URL, else ours."""
+        base = self.owner_url or self.portal_url or self.public_url or self.default_public_url
+        return base.rstrip("/")
+
+    @property
+    def publishes(self) -> bool:
+        """Whether confirmed x-rays go out: to a portal (PORTAL_URL) or a WebDAV folder."""
+        return bool(self.portal_url or self.webdav_url)
 
     @property
     def blob_dir(self) -> Path:
@@ -194,8 +210,25 @@ def _check(s: Settings) -> None:
         raise SettingsError("storage must be 'sql' or 'memory'")
     if s.blob_store not in {"files", "database"}:
         raise SettingsError("blob_store must be 'files' or 'database'")
+    _check_publishing(s)
     if s.storage == "sql":
         _check_driver(s.db_url)
+
+
+def _check_publishing(s: Settings) -> None:
+    if s.retention_days < 1 or s.publish_retry_max_seconds < 1:
+        raise SettingsError("retention_days and publish_retry_max_seconds must be at least 1")
+    if s.portal_url and s.webdav_url:
+        raise SettingsError("set portal_url or webdav_url, not both: one publisher per booth")
+    for name in ("portal_url", "owner_url", "webdav_url"):
+        url = getattr(s, name)
+        if url and not url.startswith(("http://", "https://")):
+            raise SettingsError(f"{name}: expected an http:// or https:// URL, got {url!r}")
+    if s.portal_url and len(s.publish_key) < MIN_PUBLISH_KEY:
+        raise SettingsError(
+            "portal_url is set, so publish_key must be too (at least "
+            f"{MIN_PUBLISH_KEY} characters): make one with `teddy-xray portal --new-key`"
+        )
 
 
 def _check_driver(url: str) -> None:

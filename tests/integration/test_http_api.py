@@ -430,6 +430,11 @@ class TestDocsAndHeaders:
             "GET /workers",
             "POST /job/lease",
             "POST /job/failed",
+            # publishing to the family portal, and the end of the event
+            "GET /publishing",
+            "POST /publishing/now",
+            "GET /publishing/purge",
+            "POST /publishing/purge",
         }
 
     @pytest.mark.parametrize("path", ["/carousel", "/health", "/carousel/0", "/results"])

@@ -144,7 +144,7 @@ def test_page_shows_the_owners_xray_and_no_other_familys(api: Api) -> None:
     _, their_links = page(api, theirs)
     assert not shown & {absolute(theirs, src) for src in their_links.images}
     targets = {absolute(mine, href) for href in links.links}
-    assert targets == item_paths(mine, my_item) | {f"/p/{mine}/all.zip"}
+    assert targets == item_paths(mine, my_item) | {f"/p/{mine}/all.zip", f"/p/{mine}/delete"}
     assert theirs not in text and f"/{their_item}/" not in text
 
     other_text, _ = page(api, theirs)

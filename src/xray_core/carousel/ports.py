@@ -21,3 +21,11 @@ class CarouselRepository(Protocol):
     def referenced_keys(self) -> set[str]:
         """Return every blob key an entry points at."""
         ...
+
+    def remove_jobs(self, job_ids: set[int]) -> int:
+        """Remove the entries of these jobs (a family's deleted pictures); return how many."""
+        ...
+
+    def delete_all(self) -> int:
+        """Remove every entry; return how many."""
+        ...

@@ -74,3 +74,7 @@ class JobRepository(Protocol):
     def count_waiting_slots(self, now: datetime) -> int:
         """Return how many slots of active jobs are open at ``now`` (the queue's depth)."""
         ...
+
+    def delete_all(self) -> int:
+        """Remove every job and slot (the event is over); return how many jobs."""
+        ...

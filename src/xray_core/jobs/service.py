@@ -45,6 +45,7 @@ from xray_core.owners.model import OwnerItem
 from xray_core.owners.ports import OwnerStorage
 from xray_core.owners.service import DatabaseOwnerStorage, resolve_owner
 from xray_core.ports import BlobStore, UnitOfWork
+from xray_core.publishing.model import EntryKind, NewEntry, owner_hash
 
 ORIGINAL = "original"
 MAX_CLAIM_TRIES = 8
@@ -72,7 +73,9 @@ class JobService:
         max_attempts: int = 3,
         workflows: Sequence[str] = (),
         retry_elsewhere: timedelta = timedelta(seconds=30),
+        publishing: bool = False,
     ) -> None:
+        """With ``publishing``, confirm, retry and cancel record outbox entries for the portal."""
         if results_per_image < 1:
             raise ValueError("results_per_image must be at least 1")
         if max_photo_edge < 64:
@@ -93,6 +96,7 @@ class JobService:
         self.max_attempts = max_attempts
         self.workflows = tuple(workflows)
         self._retry_elsewhere = retry_elsewhere
+        self.publishing = publishing
 
     def upload(
         self,
@@ -376,12 +380,21 @@ class JobService:
                     ),
                 )
                 uow.jobs.save(replace(job.without_results(), status=JobStatus.CONFIRMED))
-            elif action is ConfirmAction.RETRY:
-                uow.jobs.save(replace(job.without_results(), attempts=0, failures=()))
+                if self.publishing and not owner.external:
+                    # The outbox entry commits with the confirm, or neither does.
+                    entry = NewEntry(EntryKind.PUBLISH, owner_hash(owner.ref), job.id, kept.id, now)
+                    uow.outbox.add(entry)
             else:
-                doomed.append(job.original_key)
-                cancelled = replace(job.without_results(), status=JobStatus.CANCELLED)
-                uow.jobs.save(replace(cancelled, original_key=""))
+                if action is ConfirmAction.RETRY:
+                    uow.jobs.save(replace(job.without_results(), attempts=0, failures=()))
+                else:
+                    doomed.append(job.original_key)
+                    cancelled = replace(job.without_results(), status=JobStatus.CANCELLED)
+                    uow.jobs.save(replace(cancelled, original_key=""))
+                whose = resolve_owner(uow, job.info.qr_content) if self.publishing else None
+                if whose is not None and not whose.external:
+                    hashed = owner_hash(whose.ref)
+                    uow.outbox.add(NewEntry(EntryKind.WITHDRAW, hashed, job.id, 0, now))
             uow.commit()
         for key in doomed + unedited:
             self.library.delete(key)

@@ -39,6 +39,22 @@ class OwnerRepository(Protocol):
         """Return every blob key an owner item points at."""
         ...
 
+    def item(self, item_id: int) -> OwnerItem | None:
+        """Return one item by id, if it is there."""
+        ...
+
+    def delete_item(self, item_id: int) -> None:
+        """Remove one item (its blobs are the caller's to delete, after commit)."""
+        ...
+
+    def delete_all(self) -> int:
+        """Remove every owner and item (the event is over); return how many items."""
+        ...
+
+    def delete_empty(self) -> int:
+        """Remove the owners with no item that no QR batch made (the portal's); return how many."""
+        ...
+
 
 class OwnerStorage(Protocol):
     """Where a confirmed x-ray is kept for its owner (behind confirm).

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter
@@ -23,6 +23,7 @@ from xray_core.owners.service import OwnerService
 from xray_http.controllers._base import in_thread
 from xray_http.controllers.media import media_path
 from xray_http.controllers.pages.render import language_of, render
+from xray_http.deps import AppDeps
 from xray_http.i18n import catalogue
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -92,10 +93,12 @@ def owner_page(
     items: list[OwnerItem],
     base: str,
     media: MediaUrl | None = None,
+    kept_until: datetime | None = None,
 ) -> Response[str]:
     """Return the family's page; ``base`` is the relative link prefix of the owner's files.
 
-    With ``media``, the page shows the web sizes it names instead of the full PNGs.
+    With ``media``, the page shows the web sizes it names instead of the full PNGs; with
+    ``kept_until`` (on the portal), it says until when the pictures stay.
     """
     texts = catalogue(language_of(request))
     names = list(dict.fromkeys(item.animal_name for item in items))
@@ -107,6 +110,8 @@ def owner_page(
         "named": len(names) > 1,
         "cards": [_card(n, item, base, texts, media) for n, item in enumerate(items, 1)],
         "everything": f"{base}all.zip",
+        "delete": f"{base}delete",
+        "kept_until": _date(kept_until, texts) if kept_until else "",
     }
     return render(request, "owner.html", context, headers=PRIVATE_HEADERS)
 
@@ -121,6 +126,15 @@ def _message(request: Request[Any, Any, Any], name: str, status_code: int = 200)
     return render(
         request, "owner_message.html", context, headers=PRIVATE_HEADERS, status_code=status_code
     )
+
+
+# The deletion page posts its form to itself: the only page under /p that may send a form.
+FORM_HEADERS = {
+    **PRIVATE_HEADERS,
+    "Content-Security-Policy": PRIVATE_HEADERS["Content-Security-Policy"].replace(
+        "form-action 'none'", "form-action 'self'"
+    ),
+}
 
 
 def _checked(token: str, item_id: str | None = None) -> tuple[str, int]:
@@ -190,9 +204,12 @@ class OwnerController(Controller):
         token: Annotated[str, TOKEN_PARAM],
         owners: NamedDependency[OwnerService],
         signer: NamedDependency[UrlSigner],
+        deps: NamedDependency[AppDeps],
     ) -> Response[str]:
         """Show every confirmed x-ray of the owner, or a come-back-later page."""
         items = await in_thread(owners.items, _checked(token)[0])
+        portal = deps.portal
+        kept = min((portal.kept_until(i) for i in items), default=None) if portal else None
         # Links relative to the page, so they work behind a proxy path prefix too; Litestar
         # drops a trailing slash from the path it routes, so look at the raw one.
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
@@ -204,7 +221,10 @@ class OwnerController(Controller):
             expires, sig = signer.sign(path)
             return f"{up}{path}?expires={expires}&sig={sig}"
 
-        return owner_page(request, items, base, media) if items else _message(request, "later")
+        if not items:
+            deleted = portal is not None and await in_thread(portal.was_deleted, token)
+            return _message(request, "deleted" if deleted else "later")
+        return owner_page(request, items, base, media, kept)
 
     @get(
         "/{token:str}/{item_id:str}/xray.png",
@@ -249,3 +269,51 @@ class OwnerController(Controller):
         data = await in_thread(_zip, owners, _checked(token)[0])
         headers = {**PRIVATE_HEADERS, "Content-Disposition": 'attachment; filename="x-rays.zip"'}
         return Response(data, media_type="application/zip", headers=headers)
+
+    @get(
+        "/{token:str}/delete",
+        responses=NOT_FOUND_DOC,
+        summary="Asks the family to confirm deleting its pictures (HTML)",
+        media_type="text/html",
+    )
+    async def ask_delete(
+        self,
+        request: Request[Any, Any, Any],
+        token: Annotated[str, TOKEN_PARAM],
+        owners: NamedDependency[OwnerService],
+    ) -> Response[str]:
+        """Show what goes and a button that deletes it."""
+        items = await in_thread(owners.items, _checked(token)[0])
+        if not items:
+            return _message(request, "later")
+        texts = catalogue(language_of(request))
+        names = ", ".join(dict.fromkeys(i.animal_name for i in items))
+        context = {
+            "title": texts["owner.delete.title"],
+            "lead": texts["owner.delete.lead"].format(count=len(items), names=names),
+            "note": texts["owner.private_note"],
+            "confirm": True,
+        }
+        return render(request, "owner_message.html", context, headers=FORM_HEADERS)
+
+    @post(
+        "/{token:str}/delete",
+        responses=NOT_FOUND_DOC,
+        summary="Deletes every picture of the family now (here and on the other side)",
+        media_type="text/html",
+        status_code=200,
+    )
+    async def delete(
+        self,
+        request: Request[Any, Any, Any],
+        token: Annotated[str, TOKEN_PARAM],
+        owners: NamedDependency[OwnerService],
+        deps: NamedDependency[AppDeps],
+    ) -> Response[str]:
+        """Delete the rows and files now; the booth or the portal learns of it too."""
+        checked = _checked(token)[0]
+        if deps.portal is not None:
+            await in_thread(deps.portal.delete_token, checked)
+        else:
+            await in_thread(owners.delete, checked)
+        return _message(request, "deleted")

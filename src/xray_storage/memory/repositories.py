@@ -17,6 +17,7 @@ from typing import Self
 from xray_core.carousel.model import CarouselItem
 from xray_core.jobs.model import Job, JobStatus, NewJob, Slot
 from xray_core.owners.model import Owner, OwnerItem
+from xray_core.publishing.model import Deletion, NewEntry, OutboxEntry
 from xray_core.qr.model import BatchStatus, QRBatch
 from xray_core.workers.model import WorkerRecord
 
@@ -30,6 +31,10 @@ class _State:
     batches: dict[int, QRBatch] = field(default_factory=dict)
     next_id: dict[str, int] = field(default_factory=dict)
     workers: dict[str, WorkerRecord] = field(default_factory=dict)
+    outbox: dict[int, OutboxEntry] = field(default_factory=dict)
+    # The publisher's lease (holder, until) and its cursor in the portal's deletions.
+    publisher: dict[str, object] = field(default_factory=dict)
+    tombstones: list[Deletion] = field(default_factory=list)
 
     def new_id(self, kind: str) -> int:
         self.next_id[kind] = self.next_id.get(kind, 0) + 1
@@ -112,6 +117,11 @@ class _Jobs:
         keys |= {str(s.result_key) for j in self._s.jobs.values() for s in j.slots if s.filled}
         return keys
 
+    def delete_all(self) -> int:
+        count = len(self._s.jobs)
+        self._s.jobs.clear()
+        return count
+
     def count_by_status(self) -> dict[JobStatus, int]:
         counts: dict[JobStatus, int] = {}
         for job in self._s.jobs.values():
@@ -134,6 +144,87 @@ class _Carousel:
 
     def referenced_keys(self) -> set[str]:
         return {k for i in self._s.carousel for k in (i.xray_key, i.original_key)}
+
+    def delete_all(self) -> int:
+        count = len(self._s.carousel)
+        self._s.carousel.clear()
+        return count
+
+    def remove_jobs(self, job_ids: set[int]) -> int:
+        before = len(self._s.carousel)
+        self._s.carousel[:] = [i for i in self._s.carousel if i.job_id not in job_ids]
+        return before - len(self._s.carousel)
+
+
+class _Outbox:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    def add(self, entry: NewEntry) -> int:
+        entry_id = self._s.new_id("outbox")
+        self._s.outbox[entry_id] = OutboxEntry(
+            entry_id,
+            entry.kind,
+            entry.owner,
+            entry.job_id,
+            entry.item_id,
+            entry.created_at,
+            0,
+            entry.created_at,
+            "",
+        )
+        return entry_id
+
+    def pending(self, limit: int | None = None) -> list[OutboxEntry]:
+        return [self._s.outbox[k] for k in sorted(self._s.outbox)][:limit]
+
+    def save(self, entry: OutboxEntry) -> None:
+        if entry.id in self._s.outbox:
+            self._s.outbox[entry.id] = entry
+
+    def remove(self, entry_id: int) -> None:
+        self._s.outbox.pop(entry_id, None)
+
+    def retry_all(self, now: datetime) -> int:
+        for key, entry in self._s.outbox.items():
+            self._s.outbox[key] = replace(entry, next_at=min(entry.next_at, now))
+        return len(self._s.outbox)
+
+    def take_lease(self, holder: str, until: datetime, now: datetime) -> bool:
+        current = self._s.publisher.get("holder")
+        expiry = self._s.publisher.get("until")
+        if current not in (None, holder) and isinstance(expiry, datetime) and expiry > now:
+            return False
+        self._s.publisher.update(holder=holder, until=until)
+        return True
+
+    def cursor(self) -> int:
+        value = self._s.publisher.get("cursor", 0)
+        return value if isinstance(value, int) else 0
+
+    def set_cursor(self, value: int) -> None:
+        self._s.publisher["cursor"] = value
+
+
+class _Tombstones:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    def add(self, owner: str, deleted_at: datetime) -> int:
+        record = Deletion(self._s.new_id("tombstone"), owner, deleted_at)
+        self._s.tombstones.append(record)
+        return record.id
+
+    def latest(self, owner: str) -> datetime | None:
+        return max((d.deleted_at for d in self._s.tombstones if d.owner == owner), default=None)
+
+    def after(self, last_id: int, limit: int) -> list[Deletion]:
+        return [d for d in self._s.tombstones if d.id > last_id][:limit]
+
+    def delete_before(self, when: datetime) -> int:
+        before = len(self._s.tombstones)
+        self._s.tombstones[:] = [d for d in self._s.tombstones if d.deleted_at >= when]
+        return before - len(self._s.tombstones)
 
 
 class _Owners:
@@ -164,6 +255,25 @@ class _Owners:
 
     def referenced_keys(self) -> set[str]:
         return {k for i in self._s.items for k in (i.xray_key, i.original_key)}
+
+    def item(self, item_id: int) -> OwnerItem | None:
+        return next((i for i in self._s.items if i.id == item_id), None)
+
+    def delete_item(self, item_id: int) -> None:
+        self._s.items[:] = [i for i in self._s.items if i.id != item_id]
+
+    def delete_all(self) -> int:
+        count = len(self._s.items)
+        self._s.items.clear()
+        self._s.owners.clear()
+        return count
+
+    def delete_empty(self) -> int:
+        used = {i.owner_ref for i in self._s.items}
+        empty = [t for t, o in self._s.owners.items() if o.batch_id is None and t not in used]
+        for token in empty:
+            del self._s.owners[token]
+        return len(empty)
 
 
 class _Batches:
@@ -232,6 +342,8 @@ class InMemoryUnitOfWork:
         self.owners = _Owners(state)
         self.batches = _Batches(state)
         self.workers = _Workers(state)
+        self.outbox = _Outbox(state)
+        self.tombstones = _Tombstones(state)
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()
@@ -264,6 +376,9 @@ class InMemoryUnitOfWork:
             dict(self._store.state.batches),
             dict(self._store.state.next_id),
             dict(self._store.state.workers),
+            dict(self._store.state.outbox),
+            dict(self._store.state.publisher),
+            list(self._store.state.tombstones),
         )
 
     def _restore(self, snap: _State) -> None:
@@ -280,3 +395,8 @@ class InMemoryUnitOfWork:
         state.next_id.update(snap.next_id)
         state.workers.clear()
         state.workers.update(snap.workers)
+        state.outbox.clear()
+        state.outbox.update(snap.outbox)
+        state.publisher.clear()
+        state.publisher.update(snap.publisher)
+        state.tombstones[:] = snap.tombstones

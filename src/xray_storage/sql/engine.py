@@ -15,7 +15,8 @@ SQLITE_BUSY_MS = 10_000
 def create_db_engine(url: str) -> Engine:
     """Return an engine for ``url`` set up for concurrent use by several threads and processes.
 
-    SQLite: WAL journal, ``busy_timeout`` of 10 s, ``synchronous=NORMAL``, and every
+    SQLite: WAL journal, ``busy_timeout`` of 10 s, ``synchronous=NORMAL``, ``secure_delete``
+    (deleted rows are zeroed), and every
     transaction opened with ``BEGIN IMMEDIATE``, so that a read-then-write (a claim) can
     never be interleaved with another writer and never fails with "database is locked" on
     upgrade. PostgreSQL: pooled connections, checked before use.
@@ -39,6 +40,8 @@ def _sqlite_immediate(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten, not left in free pages: a deleted name is gone.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
@@ -23,6 +23,7 @@ from xray_core.carousel.model import CarouselItem
 from xray_core.errors import BusyError
 from xray_core.jobs.model import Job, JobStatus, NewJob
 from xray_core.owners.model import Owner, OwnerItem
+from xray_core.publishing.model import Deletion, EntryKind, NewEntry, OutboxEntry
 from xray_core.qr.model import BatchStatus, QRBatch
 from xray_core.workers.model import WorkerRecord
 from xray_storage.sql import mapping
@@ -30,11 +31,16 @@ from xray_storage.sql.tables import (
     BatchRow,
     CarouselRow,
     JobRow,
+    OutboxRow,
     OwnerItemRow,
     OwnerRow,
+    PublisherRow,
     SlotRow,
+    TombstoneRow,
     WorkerRow,
 )
+
+PUBLISHER = "portal"
 
 
 class SqlModelJobRepository:
@@ -174,6 +180,11 @@ class SqlModelJobRepository:
         ).all()
         return {k for k in (*originals, *results) if k}
 
+    def delete_all(self) -> int:
+        """Delete every slot and job."""
+        self._s.execute(delete(SlotRow))
+        return _count(self._s.execute(delete(JobRow)))
+
     def count_by_status(self) -> dict[JobStatus, int]:
         """Count jobs per status in one grouped query."""
         rows = self._s.exec(select(JobRow.status, func.count()).group_by(col(JobRow.status))).all()
@@ -225,6 +236,153 @@ class SqlModelCarouselRepository:
         """Return the blob keys of every entry."""
         rows = self._s.exec(select(CarouselRow.xray_key, CarouselRow.original_key)).all()
         return {k for pair in rows for k in pair}
+
+    def delete_all(self) -> int:
+        """Delete every entry."""
+        return _count(self._s.execute(delete(CarouselRow)))
+
+    def remove_jobs(self, job_ids: set[int]) -> int:
+        """Remove the entries of these jobs."""
+        if not job_ids:
+            return 0
+        result = self._s.execute(delete(CarouselRow).where(col(CarouselRow.job_id).in_(job_ids)))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class SqlModelOutboxRepository:
+    """The outbox and the publisher's row in SQL."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, entry: NewEntry) -> int:
+        """Insert an entry, due at once."""
+        row = OutboxRow(
+            kind=entry.kind.value,
+            owner=entry.owner,
+            job_id=entry.job_id,
+            item_id=entry.item_id,
+            created_at=entry.created_at,
+            next_at=entry.created_at,
+        )
+        self._s.add(row)
+        self._s.flush()
+        return int(row.id or 0)
+
+    def pending(self, limit: int | None = None) -> list[OutboxEntry]:
+        """Return the entries in id order."""
+        stmt = select(OutboxRow).order_by(col(OutboxRow.id))
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [_entry(r) for r in self._s.exec(stmt).all()]
+
+    def save(self, entry: OutboxEntry) -> None:
+        """Write the attempt bookkeeping."""
+        self._s.execute(
+            update(OutboxRow)
+            .where(col(OutboxRow.id) == entry.id)
+            .values(attempts=entry.attempts, next_at=entry.next_at, last_error=entry.last_error)
+        )
+
+    def remove(self, entry_id: int) -> None:
+        """Delete an entry."""
+        self._s.execute(delete(OutboxRow).where(col(OutboxRow.id) == entry_id))
+
+    def retry_all(self, now: datetime) -> int:
+        """Make every entry due."""
+        self._s.execute(update(OutboxRow).where(col(OutboxRow.next_at) > now).values(next_at=now))
+        return int(self._s.exec(select(func.count()).select_from(OutboxRow)).one())
+
+    def take_lease(self, holder: str, until: datetime, now: datetime) -> bool:
+        """Take the lease in one guarded UPDATE, making the row on first use."""
+        self._publisher_row()
+        result = self._s.execute(
+            update(PublisherRow)
+            .where(
+                col(PublisherRow.name) == PUBLISHER,
+                or_(
+                    col(PublisherRow.holder) == holder,
+                    col(PublisherRow.holder) == "",
+                    col(PublisherRow.until) <= now,
+                ),
+            )
+            .values(holder=holder, until=until)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def cursor(self) -> int:
+        """Return the deletion cursor."""
+        row = self._s.get(PublisherRow, PUBLISHER)
+        return 0 if row is None else int(row.cursor)
+
+    def set_cursor(self, value: int) -> None:
+        """Write the deletion cursor."""
+        self._publisher_row()
+        self._s.execute(
+            update(PublisherRow).where(col(PublisherRow.name) == PUBLISHER).values(cursor=value)
+        )
+
+    def _publisher_row(self) -> None:
+        bind = self._s.get_bind()
+        dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
+        values = {"name": PUBLISHER, "holder": "", "until": datetime.min.replace(tzinfo=UTC)}
+        stmt = dialect.insert(PublisherRow).values(cursor=0, **values)
+        self._s.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
+
+
+def _count(result: object) -> int:
+    """Return the rows a DELETE or UPDATE touched."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _entry(row: OutboxRow) -> OutboxEntry:
+    return OutboxEntry(
+        id=int(row.id or 0),
+        kind=EntryKind(row.kind),
+        owner=row.owner,
+        job_id=row.job_id,
+        item_id=row.item_id,
+        created_at=mapping.aware(row.created_at),
+        attempts=row.attempts,
+        next_at=mapping.aware(row.next_at),
+        last_error=row.last_error,
+    )
+
+
+class SqlModelTombstoneRepository:
+    """The portal's deleted owners in SQL."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, owner: str, deleted_at: datetime) -> int:
+        """Insert a record."""
+        row = TombstoneRow(owner=owner, deleted_at=deleted_at)
+        self._s.add(row)
+        self._s.flush()
+        return int(row.id or 0)
+
+    def latest(self, owner: str) -> datetime | None:
+        """Return the owner's last deletion time."""
+        value = self._s.exec(
+            select(func.max(TombstoneRow.deleted_at)).where(TombstoneRow.owner == owner)
+        ).one()
+        return None if value is None else mapping.aware(value)
+
+    def after(self, last_id: int, limit: int) -> list[Deletion]:
+        """Return the records after ``last_id``."""
+        rows = self._s.exec(
+            select(TombstoneRow)
+            .where(col(TombstoneRow.id) > last_id)
+            .order_by(col(TombstoneRow.id))
+            .limit(limit)
+        ).all()
+        return [Deletion(int(r.id or 0), r.owner, mapping.aware(r.deleted_at)) for r in rows]
+
+    def delete_before(self, when: datetime) -> int:
+        """Delete old records."""
+        result = self._s.execute(delete(TombstoneRow).where(col(TombstoneRow.deleted_at) < when))
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class SqlModelOwnerRepository:
@@ -295,6 +453,29 @@ class SqlModelOwnerRepository:
         """Return the blob keys of every item."""
         rows = self._s.exec(select(OwnerItemRow.xray_key, OwnerItemRow.original_key)).all()
         return {k for pair in rows for k in pair}
+
+    def item(self, item_id: int) -> OwnerItem | None:
+        """Return one item."""
+        row = self._s.get(OwnerItemRow, item_id)
+        return None if row is None else mapping.owner_item(row)
+
+    def delete_item(self, item_id: int) -> None:
+        """Remove one item row."""
+        self._s.execute(delete(OwnerItemRow).where(col(OwnerItemRow.id) == item_id))
+
+    def delete_all(self) -> int:
+        """Delete every item and owner."""
+        count = _count(self._s.execute(delete(OwnerItemRow)))
+        self._s.execute(delete(OwnerRow))
+        return count
+
+    def delete_empty(self) -> int:
+        """Remove the batchless owners without items (one DELETE)."""
+        used = select(OwnerItemRow.id).where(OwnerItemRow.owner_ref == OwnerRow.token)
+        result = self._s.execute(
+            delete(OwnerRow).where(col(OwnerRow.batch_id).is_(None), ~exists(used))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class SqlModelQRBatchRepository:
@@ -403,6 +584,8 @@ class SqlModelUnitOfWork:
         self.owners = SqlModelOwnerRepository(self._session)
         self.batches = SqlModelQRBatchRepository(self._session)
         self.workers = SqlModelWorkerRepository(self._session)
+        self.outbox = SqlModelOutboxRepository(self._session)
+        self.tombstones = SqlModelTombstoneRepository(self._session)
         return self
 
     def __exit__(

@@ -145,3 +145,40 @@ class WorkerRow(SQLModel, table=True):
     failures: int = 0
     # The last claim-to-result times in seconds, as a JSON list of numbers.
     durations: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+
+
+class OutboxRow(SQLModel, table=True):
+    """An entry the booth still has to deliver to the family portal (written with its change)."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    owner: str = Field(index=True)
+    job_id: int
+    item_id: int
+    created_at: datetime = _when()
+    attempts: int = 0
+    next_at: datetime = _when()
+    last_error: str = ""
+
+
+class PublisherRow(SQLModel, table=True):
+    """The publisher's lease (one process at a time) and its place in the portal's deletions."""
+
+    __tablename__ = "publisher"
+
+    name: str = Field(primary_key=True)
+    holder: str = ""
+    until: datetime = _when()
+    cursor: int = 0
+
+
+class TombstoneRow(SQLModel, table=True):
+    """On the portal: an owner (token hash) whose pictures were deleted, and when."""
+
+    __tablename__ = "tombstones"
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner: str = Field(index=True)
+    deleted_at: datetime = _when()
