@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from xray_http.deps import AppDeps
 from xray_http.settings import Settings, load_settings
 
 PASSWORD = "booth-secret"
-# Built apps of this test process by upload limit (the one value bind() cannot change).
-_APPS: dict[int, Litestar] = {}
+# Built apps of this test process that no start_api serves now, by upload limit (the one
+# value bind() cannot change).
+_IDLE_APPS: dict[int, list[Litestar]] = {}
 
 
 @dataclass
@@ -34,19 +36,24 @@ class Api:
     settings: Settings
 
 
-def app_for(deps: AppDeps) -> Litestar:
-    """Return an app serving ``deps``: built once per test process, then bound again.
+@contextmanager
+def app_for(deps: AppDeps) -> Iterator[Litestar]:
+    """Give an app serving ``deps``: an idle one of this test process, bound again, or a new one.
 
     Each test still gets its own container, services, database, blobs, metrics and login
-    limiter; only the Litestar routing (~0.1 s of CPU to build) is shared. Tests run one
-    after another in a process, so one app is never bound to two tests at once.
+    limiter; only the Litestar routing (~0.1 s of CPU to build) is shared, and never by two
+    start_api at once.
     """
-    app = _APPS.get(deps.max_upload_bytes)
-    if app is None:
-        app = _APPS[deps.max_upload_bytes] = create_app(deps)
-    else:
+    idle = _IDLE_APPS.setdefault(deps.max_upload_bytes, [])
+    if idle:
+        app = idle.pop()
         bind(app, deps)
-    return app
+    else:
+        app = create_app(deps)
+    try:
+        yield app
+    finally:
+        idle.append(app)
 
 
 def start_api(data_dir: Path, template: Path | None = None, **overrides: object) -> Iterator[Api]:
@@ -68,8 +75,10 @@ def start_api(data_dir: Path, template: Path | None = None, **overrides: object)
         shutil.copyfile(template, database)
     container = make_container(settings)
     container.security.hasher.override(providers.Object(FakePasswordHasher()))
-    app = app_for(build_deps(container))
-    with TestClient(app, base_url="http://testserver.local") as client:
+    with (
+        app_for(build_deps(container)) as app,
+        TestClient(app, base_url="http://testserver.local") as client,
+    ):
         token = client.post("/token", data={"password": PASSWORD}).json()["access_token"]
         yield Api(client, {"Authorization": f"Bearer {token}"}, container, settings)
     container.storage.engine().dispose()

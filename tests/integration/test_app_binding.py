@@ -11,6 +11,7 @@ from litestar.testing import TestClient
 
 from tests.fakes.fakes import FakePasswordHasher
 from tests.images import png
+from tests.integration.conftest import start_api
 from xray_http.app import bind, create_app
 from xray_http.container import build_deps, make_container
 from xray_http.deps import AppDeps
@@ -68,3 +69,21 @@ def test_binding_refuses_another_upload_limit(tmp_path: Path) -> None:
     app = create_app(_deps(tmp_path / "first", "alpha"))
     with pytest.raises(ValueError, match="max_upload_bytes"):
         bind(app, _deps(tmp_path / "second", "beta", max_upload_mb=1))
+
+
+def test_two_apis_at_once_in_one_test_keep_their_own_data(
+    tmp_path: Path, migrated_sqlite: Path
+) -> None:
+    """start_api never rebinds an app that is still serving an earlier start_api."""
+    first = start_api(tmp_path / "first", migrated_sqlite)
+    one = next(first)
+    second = start_api(tmp_path / "second", migrated_sqlite, hospital_name="Second")
+    two = next(second)
+    upload = one.client.post(
+        "/upload", headers=one.auth, data=NAMES, files={"file": ("p.png", png())}
+    )
+    assert upload.status_code == 200, upload.text
+    assert two.client.get("/job", headers=two.auth).status_code == 204
+    assert one.client.get("/job", headers=one.auth).status_code == 200
+    for started in (second, first):
+        started.close()
