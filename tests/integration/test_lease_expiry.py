@@ -212,9 +212,7 @@ def clocked_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cloc
     clock = FakeClock(datetime.now(UTC))
     container = make_container(settings, clock=clock)
     container.security.hasher.override(providers.Object(FakePasswordHasher()))
-    if url:
-        wipe(container.storage.engine())
-    else:  # a copy of the migrated SQLite file: the start finds the schema current
+    if not url:  # a copy of the migrated SQLite file: the start finds the schema current
         (tmp_path / "data").mkdir(exist_ok=True)
         shutil.copyfile(request.getfixturevalue("migrated_sqlite"), tmp_path / "data" / "xray.db")
     try:
@@ -222,6 +220,8 @@ def clocked_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cloc
             app_for(build_deps(container)) as app,
             TestClient(app, base_url="http://testserver.local") as client,
         ):
+            if url:  # emptied once the start has migrated it (the session's first start does)
+                wipe(container.storage.engine())
             token = client.post("/token", data={"password": PASSWORD}).json()["access_token"]
             yield ClockedApi(client, {"Authorization": f"Bearer {token}"}, clock)
     finally:
