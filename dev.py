@@ -119,6 +119,23 @@ def _check() -> int:
     return 1 if failed else 0
 
 
+def pytest_command(rest: list[str], environ: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """Return the pytest command line and environment of ``dev.py test [--fast] REST``.
+
+    ``--fast`` runs :data:`FAST` on one test process per core (pytest-xdist; the quick loop
+    is CPU-bound), each taking the next test from the others' queues when its own runs out
+    (``worksteal``: a few tests take a second or more). Python may cache compiled modules
+    (``__pycache__``, ignored by git) even where ``PYTHONDONTWRITEBYTECODE`` is set, as in
+    many container images: without the cache every test process compiles and
+    assertion-rewrites every module again, ~5 s of CPU each.
+    """
+    if "--fast" in rest:
+        options = ["-m", FAST, "-n", "auto", "--dist", "worksteal"]
+        rest = [*options, *[arg for arg in rest if arg != "--fast"]]
+    env = {key: value for key, value in environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    return [_python(), "-m", "pytest", *rest], env
+
+
 def main() -> int:
     """Run ``serve``, ``test`` or ``check``."""
     if sys.version_info < (3, 11):  # noqa: UP036  (dev.py may be run by an older python3)
@@ -134,13 +151,11 @@ def main() -> int:
         return subprocess.call([str(BIN / "teddy-xray"), "serve", *worker, *rest], cwd=ROOT)
     if command == "check":
         return _check()
-    if "--fast" in rest:
-        # One test process per core (pytest-xdist): the quick loop is CPU-bound.
-        rest = ["-m", FAST, "-n", "auto", *[arg for arg in rest if arg != "--fast"]]
     code = subprocess.call([str(BIN / "lint-imports")], cwd=ROOT)
     if code != 0:
         return code
-    return subprocess.call([_python(), "-m", "pytest", *rest], cwd=ROOT)
+    argv, env = pytest_command(rest, dict(os.environ))
+    return subprocess.call(argv, cwd=ROOT, env=env)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from typing import Any
 
 from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import ResponseHeader
+from litestar.datastructures import ResponseHeader, State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
@@ -73,6 +73,20 @@ JOB_HEADERS = [
 ]
 
 
+# The services handlers ask for by name (``jobs: NamedDependency[JobService]``).
+SERVICES = (
+    "auth",
+    "signer",
+    "jobs",
+    "carousel",
+    "qr",
+    "owners",
+    "fracture",
+    "qr_reader",
+    "workers",
+)
+
+
 def _swagger_assets() -> list[str | PathLike[Any] | Path]:
     """Return the folders of Swagger UI 5's files, shipped by a package (see ADR 0005)."""
     # Found without importing: the package's plugin module imports mkdocs, which we lack.
@@ -115,20 +129,55 @@ def route_not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> 
     return unexpected_error_handler(request, exc)
 
 
+def _provide(name: str | None) -> Provide:
+    """Provide the bound deps (``name=None``) or one of their fields, read per request."""
+
+    def service(state: State) -> Any:
+        deps = state["deps"]
+        return deps if name is None else getattr(deps, name)
+
+    return Provide(service, sync_to_thread=False)
+
+
+def _login_limiter(state: State) -> FailureLimiter:
+    limiter: FailureLimiter = state["login_limiter"]
+    return limiter
+
+
+async def _startup(app: Litestar) -> None:
+    for hook in deps_of_app(app).on_startup:
+        await in_thread(hook)
+
+
+async def _shutdown(app: Litestar) -> None:
+    for hook in deps_of_app(app).on_shutdown:
+        await in_thread(hook)
+
+
+def deps_of_app(app: Litestar) -> AppDeps:
+    """Return the services ``app`` serves now."""
+    deps: AppDeps = app.state["deps"]
+    return deps
+
+
+def bind(app: Litestar, deps: AppDeps) -> None:
+    """Make ``app`` serve ``deps`` from its next request (and lifespan) on.
+
+    The services, the login limiter and the metrics are read from ``app.state`` at request
+    time, so an app built by :func:`create_app` can be given other services while it is not
+    running: the tests build one app per process and bind each test's own services to it
+    (building a Litestar app costs more than most tests). ``max_upload_bytes`` is part of
+    the app itself and must stay the same.
+    """
+    if deps.max_upload_bytes != app.request_max_body_size:
+        raise ValueError("bind() cannot change max_upload_bytes; build another app")
+    app.state["deps"] = deps
+    # Failed logins per client address, counted in this process only.
+    app.state["login_limiter"] = FailureLimiter(SystemClock(), deps.login_failures_per_minute)
+
+
 def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
     """Return the Litestar app serving the User API on the given services."""
-
-    def provide(value: Any) -> Provide:
-        return Provide(lambda: value, use_cache=True, sync_to_thread=False)
-
-    async def startup() -> None:
-        for hook in deps.on_startup:
-            await in_thread(hook)
-
-    async def shutdown() -> None:
-        for hook in deps.on_shutdown:
-            await in_thread(hook)
-
     app = Litestar(
         route_handlers=[
             AuthController,
@@ -155,18 +204,9 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
             ),
         ],
         dependencies={
-            "deps": provide(deps),
-            "auth": provide(deps.auth),
-            "signer": provide(deps.signer),
-            "jobs": provide(deps.jobs),
-            "carousel": provide(deps.carousel),
-            "qr": provide(deps.qr),
-            "owners": provide(deps.owners),
-            "fracture": provide(deps.fracture),
-            "qr_reader": provide(deps.qr_reader),
-            "workers": provide(deps.workers),
-            # Failed logins per client address, counted in this process only.
-            "login_limiter": provide(FailureLimiter(SystemClock(), deps.login_failures_per_minute)),
+            "deps": _provide(None),
+            **{name: _provide(name) for name in SERVICES},
+            "login_limiter": Provide(_login_limiter, sync_to_thread=False),
         },
         exception_handlers={
             XrayError: xray_error_handler,
@@ -179,13 +219,13 @@ def create_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
         request_max_body_size=deps.max_upload_bytes,
         # Browsers must take our content types as given (an "image" is never run as a page).
         response_headers=[ResponseHeader(name="X-Content-Type-Options", value="nosniff")],
-        on_startup=[startup],
-        on_shutdown=[shutdown],
+        on_startup=[_startup],
+        on_shutdown=[_shutdown],
         debug=debug,
     )
-    app.state["deps"] = deps
+    bind(app, deps)
     # Outermost, around routing and error handling, so 404s and errors are logged too.
-    app.asgi_handler = Observed(app.asgi_handler, deps.metrics)
+    app.asgi_handler = Observed(app.asgi_handler, lambda: deps_of_app(app).metrics)
     return app
 
 

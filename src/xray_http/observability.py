@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -28,9 +29,9 @@ def route_of(scope: Scope | dict[str, Any]) -> str:
 class Observed:
     """ASGI wrapper around the app's handler: one access-log line and metrics per request."""
 
-    def __init__(self, app: ASGIApp, metrics: PrometheusMetrics | None) -> None:
+    def __init__(self, app: ASGIApp, metrics: Callable[[], PrometheusMetrics | None]) -> None:
         self._app = app
-        self._metrics = metrics
+        self._metrics = metrics  # asked per request: the app's services may be rebound
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on, noting its status and how long the answer took."""
@@ -54,8 +55,9 @@ class Observed:
             method, route = str(raw["method"]), route_of(raw)
             client = raw.get("client")
             address = client[0] if client else "-"
-            if self._metrics is not None:
-                self._metrics.request(method, route, status, seconds)
+            metrics = self._metrics()
+            if metrics is not None:
+                metrics.request(method, route, status, seconds)
             access_log.info(
                 "%s %s %d %.1fms %s",
                 method,

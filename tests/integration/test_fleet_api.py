@@ -20,7 +20,7 @@ def fleet_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
     """The app with two workflows and three attempts, on SQLite or an emptied PostgreSQL."""
     extra: dict[str, Any] = {"workflows": "sd15,lcm", "max_attempts": 3}
     if request.param == "sqlite":
-        yield from start_api(tmp_path / "data", **extra)
+        yield from start_api(tmp_path / "data", request.getfixturevalue("migrated_sqlite"), **extra)
         return
     url = request.getfixturevalue("postgres_url")
     for api in start_api(tmp_path / "data", database_url=url, **extra):

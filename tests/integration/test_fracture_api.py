@@ -21,7 +21,7 @@ XRAY = asset("bluemonkey_post.png")
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
     """The app on SQLite in a temp dir, or on an emptied PostgreSQL database."""
     if request.param == "sqlite":
-        yield from start_api(tmp_path / "data")
+        yield from start_api(tmp_path / "data", request.getfixturevalue("migrated_sqlite"))
         return
     from tests.conftest import wipe
 

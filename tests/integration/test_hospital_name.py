@@ -25,15 +25,15 @@ def _upload(api: Api) -> None:
 
 
 @pytest.fixture
-def default_api(tmp_path: Path) -> Iterator[Api]:
+def default_api(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Api]:
     """The app with the default hospital name."""
-    yield from start_api(tmp_path / "data")
+    yield from start_api(tmp_path / "data", migrated_sqlite)
 
 
 @pytest.fixture
-def cyrillic_api(tmp_path: Path) -> Iterator[Api]:
+def cyrillic_api(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Api]:
     """The app of a hospital whose name is not latin-1."""
-    yield from start_api(tmp_path / "data", hospital_name="Больница Мишки 🧸")
+    yield from start_api(tmp_path / "data", migrated_sqlite, hospital_name="Больница Мишки 🧸")
 
 
 def test_job_carries_the_default_hospital_name(default_api: Api) -> None:

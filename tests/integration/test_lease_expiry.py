@@ -8,6 +8,7 @@ was leased again.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,12 +21,11 @@ from litestar.testing import TestClient
 from tests.conftest import Backend, wipe
 from tests.fakes.fakes import FakeClock, FakePasswordHasher
 from tests.images import png
-from tests.integration.conftest import PASSWORD
+from tests.integration.conftest import PASSWORD, app_for
 from xray_core.adapters.pillow_images import PillowImageSanitizer
 from xray_core.jobs.errors import JobCompleteError, LeaseLostError
 from xray_core.jobs.model import Claim
 from xray_core.jobs.service import JobService
-from xray_http.app import create_app
 from xray_http.container import build_deps, make_container
 from xray_http.settings import load_settings
 
@@ -212,11 +212,16 @@ def clocked_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cloc
     clock = FakeClock(datetime.now(UTC))
     container = make_container(settings, clock=clock)
     container.security.hasher.override(providers.Object(FakePasswordHasher()))
-    if url:
-        wipe(container.storage.engine())
-    app = create_app(build_deps(container))
+    if not url:  # a copy of the migrated SQLite file: the start finds the schema current
+        (tmp_path / "data").mkdir(exist_ok=True)
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), tmp_path / "data" / "xray.db")
     try:
-        with TestClient(app, base_url="http://testserver.local") as client:
+        with (
+            app_for(build_deps(container)) as app,
+            TestClient(app, base_url="http://testserver.local") as client,
+        ):
+            if url:  # emptied once the start has migrated it (the session's first start does)
+                wipe(container.storage.engine())
             token = client.post("/token", data={"password": PASSWORD}).json()["access_token"]
             yield ClockedApi(client, {"Authorization": f"Bearer {token}"}, clock)
     finally:

@@ -24,9 +24,9 @@ SECRET_NAMES = {
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
+def api(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Api]:
     """The app on a fresh SQLite data dir."""
-    yield from start_api(tmp_path / "data")
+    yield from start_api(tmp_path / "data", migrated_sqlite)
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -12,9 +12,9 @@ from tests.integration.conftest import Api, start_api
 
 
 @pytest.fixture
-def sqlite_api(tmp_path):
+def sqlite_api(tmp_path, migrated_sqlite):
     """The app on SQLite in a temp dir."""
-    yield from start_api(tmp_path / "data")
+    yield from start_api(tmp_path / "data", migrated_sqlite)
 
 
 def decode(api: Api, frame: bytes, name: str = "frame.jpg", **headers: str):

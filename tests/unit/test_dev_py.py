@@ -50,3 +50,22 @@ def test_a_wheelhouse_means_no_index(monkeypatch: pytest.MonkeyPatch) -> None:
     """TEDDY_XRAY_WHEELHOUSE makes pip look only in that folder."""
     monkeypatch.setenv("TEDDY_XRAY_WHEELHOUSE", "/media/usb/wheelhouse")
     assert dev.pip_sources() == ["--no-index", "--find-links", "/media/usb/wheelhouse"]
+
+
+def test_the_fast_loop_selects_its_markers_on_every_core() -> None:
+    """`test --fast` is the documented marker expression, one worker per core; rest passes."""
+    argv, _env = dev.pytest_command(["--fast", "-x", "tests/unit"], {})
+    assert argv[1:3] == ["-m", "pytest"]
+    assert argv[3:] == ["-m", dev.FAST, "-n", "auto", "--dist", "worksteal", "-x", "tests/unit"]
+    assert dev.FAST == "not slow and not browser and not postgres and not e2e"
+    assert dev.pytest_command(["-k", "qr"], {})[0][3:] == ["-k", "qr"]
+
+
+def test_the_test_run_keeps_compiled_modules() -> None:
+    """Bytecode is cached for the test run even where the machine turns caching off.
+
+    Each test process would otherwise compile and assertion-rewrite every module again.
+    """
+    _argv, env = dev.pytest_command(["--fast"], {"PYTHONDONTWRITEBYTECODE": "1", "HOME": "/h"})
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert env["HOME"] == "/h"

@@ -32,3 +32,12 @@ def test_the_fast_loop_leaves_out_every_database_server_test() -> None:
     assert ids, "nothing collected"
     on_postgres = [i for i in ids if "postgres" in i.lower() or "two_servers" in i]
     assert not on_postgres, on_postgres
+
+
+def test_plugins_no_test_uses_are_not_loaded(pytestconfig: pytest.Config) -> None:
+    """Faker's and schemathesis' pytest plugins (~1.5 s of start-up per test process) stay off.
+
+    Schemathesis runs as its command line in tests/security; no test uses the faker fixture.
+    """
+    for name in ("faker", "schemathesis"):
+        assert not pytestconfig.pluginmanager.has_plugin(name), name

@@ -16,7 +16,6 @@ from io import BytesIO
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw
-from scipy import ndimage
 
 from xray_core.errors import TooLargeError, UnsupportedMediaError
 from xray_core.fracture.model import Stroke
@@ -94,6 +93,9 @@ def _crack(
     window: Floats, path: Floats, width: float, jitter: float, seed: int
 ) -> NDArray[np.uint8]:
     """Return ``window`` (float pixels) with the crack drawn along ``path`` (window pixels)."""
+    # Imported here: scipy costs every process that builds the container ~0.5 s otherwise.
+    from scipy import ndimage  # noqa: PLC0415
+
     rng = np.random.default_rng(seed)
     h, w = window.shape[:2]
     line, tangent = _resample(path, max(2.0, 0.5 * width))
