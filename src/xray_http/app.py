@@ -287,5 +287,5 @@ def create_portal_app(deps: AppDeps, *, debug: bool = False) -> Litestar:
         debug=debug,
     )
     app.state["deps"] = deps
-    app.asgi_handler = Observed(app.asgi_handler, deps.metrics)
+    app.asgi_handler = Observed(app.asgi_handler, lambda: deps.metrics)
     return app
