@@ -1,4 +1,4 @@
-"""Sessions: tests, lint, typecheck, imports, bench, screen_soak, contact_sheet, lock, screenshots."""
+"""Nox sessions: tests, lint, typecheck, imports, bench, screen_soak, lock, screenshots, ..."""
 
 from __future__ import annotations
 
