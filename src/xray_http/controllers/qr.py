@@ -30,15 +30,15 @@ _LAYOUT_PARAM = QueryParameter(
 )
 _START_PARAM = QueryParameter(
     description="first label used on the first sheet, 1-based (default: QR_START_AT)",
-    schema_extra={"pattern": _WHOLE.pattern},
+    schema_extra={"pattern": f"^{_WHOLE.pattern}$"},
 )
 _OFFSET_X_PARAM = QueryParameter(
     description="moves every label right in mm, -20..20 (default: QR_OFFSET_X_MM)",
-    schema_extra={"pattern": _MM.pattern},
+    schema_extra={"pattern": f"^{_MM.pattern}$"},
 )
 _OFFSET_Y_PARAM = QueryParameter(
     description="moves every label down in mm, -20..20 (default: QR_OFFSET_Y_MM)",
-    schema_extra={"pattern": _MM.pattern},
+    schema_extra={"pattern": f"^{_MM.pattern}$"},
 )
 
 
