@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -213,9 +214,11 @@ def main(argv: list[str] | None = None) -> int:
             f"| {s.elements} | {s.object_urls} | {s.listeners} | {s.online} |"
         )
     if delays:
+        late = sum(delay > 5 for delay in delays)
         print(
             f"\nnew x-ray on screen after approval: {len(delays)} of {added}, "
-            f"{min(delays):.1f}-{max(delays):.1f} s"
+            f"{min(delays):.1f}-{max(delays):.1f} s, median {statistics.median(delays):.1f} s, "
+            f"{late} later than 5 s"
         )
     return 0
 
