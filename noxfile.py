@@ -1,4 +1,4 @@
-"""Sessions: tests, lint, typecheck, imports, bench, contact_sheet, lock, screenshots."""
+"""Nox sessions: tests, lint, typecheck, imports, bench, screen_soak, lock, screenshots, ..."""
 
 from __future__ import annotations
 
@@ -89,6 +89,13 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: API throughput and latency, memory, QR batches, the generator."""
     _install(session)
     session.run("python", "bench/run.py", *session.posargs)
+
+
+@nox.session(python="3.11")
+def screen_soak(session: nox.Session) -> None:
+    """The big screen for an hour in Chromium: heap, DOM nodes, object URLs (-- --minutes N)."""
+    _install(session)
+    session.run("python", "-m", "bench.screen_soak", *session.posargs)
 
 
 @nox.session(python="3.11")

@@ -212,6 +212,7 @@ class Container(containers.DeclarativeContainer):
         clock,
         providers.Callable(lambda s: s.qr_base_url, settings),
         providers.Callable(lambda s: s.qr_batches_kept, settings),
+        providers.Callable(_layout, settings),
     )
     owners = providers.Singleton(
         OwnerService,

@@ -426,6 +426,7 @@ class TestDocsAndHeaders:
             "GET /cases/pending",
             "GET /status",
             "GET /settings",
+            "GET /qr/status",
             "GET /media/{size}/{key}",
             "GET /workers",
             "POST /job/lease",

@@ -22,6 +22,7 @@ from xray_core.adapters.qr_sheet import (
 )
 from xray_core.errors import InvalidInputError
 from xray_core.qr.sheet import (
+    SHEETS,
     QRLabel,
     SheetLayout,
     page_count,
@@ -258,3 +259,22 @@ def test_fast_encoder_matches_qrcode_module_for_module() -> None:
         version, bitmaps = encoder.encode(batch)
         assert version == fit_version([url.encode() for url in batch])
         assert bitmaps == [qrcode_bitmap(url.encode(), version) for url in batch]
+
+
+@pytest.mark.parametrize("kind", sorted(SHEETS))
+def test_every_sheet_fits_its_labels_on_a4_and_its_codes_in_their_labels(kind: str) -> None:
+    """Labels stay on the page, codes and short codes inside their labels, none overlap."""
+    spec = SHEETS[kind]
+    assert (spec.page_width_mm, spec.page_height_mm) == (210.0, 297.0)
+    layout = SheetLayout(kind)  # type: ignore[arg-type]
+    places = place_labels(spec.labels_per_page, layout)
+    for place in places:
+        label, code = place.label, place.code
+        assert label.x_mm >= 0 and label.x_mm + label.width_mm <= spec.page_width_mm + 1e-9
+        assert label.y_mm >= 0 and label.y_mm + label.height_mm <= spec.page_height_mm + 1e-9
+        assert label.x_mm <= code.x_mm and code.x_mm + code.width_mm <= label.x_mm + label.width_mm
+        assert label.y_mm <= code.y_mm < code.y_mm + code.height_mm < place.text_baseline_mm
+        assert place.text_baseline_mm <= label.y_mm + label.height_mm
+    assert spec.pitch_x_mm >= spec.label_width_mm and spec.pitch_y_mm >= spec.label_height_mm
+    if spec.header_baseline_mm is not None:  # the header line sits above the first row
+        assert spec.header_baseline_mm < spec.top_mm

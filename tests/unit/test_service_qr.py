@@ -12,7 +12,7 @@ from tests.unit.service_kit import Services, blob_keys, build
 from xray_core.adapters.qr_sheet import ReportLabQRSheetRenderer
 from xray_core.qr.errors import BatchNotReadyError, BatchSizeError, NoBatchError
 from xray_core.qr.service import QRService
-from xray_core.qr.sheet import QRLabel
+from xray_core.qr.sheet import LayoutError, QRLabel, SheetLayout
 
 
 @pytest.fixture
@@ -28,20 +28,26 @@ class WatchingRenderer:
         self.real = ReportLabQRSheetRenderer()
         self.seen: list[float] = []
         self.labels: list[QRLabel] = []
+        self.layouts: list[SheetLayout | None] = []
         self.service: QRService | None = None
 
     def render(
-        self, labels: Sequence[QRLabel], header: str, on_progress: Callable[[float], None]
+        self,
+        labels: Sequence[QRLabel],
+        header: str,
+        on_progress: Callable[[float], None],
+        layout: SheetLayout | None = None,
     ) -> bytes:
         """Render for real; after each progress report, record the service's progress()."""
         self.labels = list(labels)
+        self.layouts.append(layout)
 
         def watch(fraction: float) -> None:
             on_progress(fraction)
             assert self.service is not None
             self.seen.append(self.service.progress())
 
-        return self.real.render(labels, header, watch)
+        return self.real.render(labels, header, watch, layout)
 
 
 def pdf_keys(services: Services) -> set[str]:
@@ -173,7 +179,11 @@ def test_a_failing_renderer_marks_the_batch_failed(backend: Backend, clock: Fake
 
     class BrokenRenderer:
         def render(
-            self, labels: Sequence[QRLabel], header: str, on_progress: Callable[[float], None]
+            self,
+            labels: Sequence[QRLabel],
+            header: str,
+            on_progress: Callable[[float], None],
+            layout: SheetLayout | None = None,
         ) -> bytes:
             on_progress(0.5)
             raise RuntimeError("printer on fire")
@@ -188,3 +198,61 @@ def test_a_failing_renderer_marks_the_batch_failed(backend: Backend, clock: Fake
         qr.download()
     assert qr.unfinished() == []
     assert {k for k, _ in backend.blobs.keys()} == set()
+
+
+def test_a_batch_keeps_its_layout_and_is_drawn_again_with_it_after_a_restart(
+    any_backend: Backend, clock: FakeClock
+) -> None:
+    """The layout a batch was started with is stored; a new service (a restart) draws with it."""
+    before = QRService(any_backend.uow, any_backend.blobs, WatchingRenderer(), clock, "http://b")
+    chosen = before.layout("grid", start_at=5, offset_x_mm=2.5, offset_y_mm=-1.25)
+    batch = before.start(3, chosen)
+    with any_backend.uow() as uow:
+        stored = uow.batches.get(batch.id)
+    assert stored is not None and stored.layout == chosen
+
+    renderer = WatchingRenderer()
+    other_default = SheetLayout("avery-l7163", offset_y_mm=4.0)
+    after = QRService(
+        any_backend.uow, any_backend.blobs, renderer, clock, "http://b", layout=other_default
+    )
+    renderer.service = after
+    for batch_id in after.unfinished():
+        after.render(batch_id)
+    assert renderer.layouts == [chosen]
+    assert after.download().startswith(b"%PDF")
+
+
+def test_a_batch_without_sheet_values_uses_the_default_layout(
+    backend: Backend, clock: FakeClock
+) -> None:
+    """Values not given come from the service's default layout (the settings)."""
+    default = SheetLayout("avery-l7159", offset_x_mm=1.0, start_at=2)
+    renderer = WatchingRenderer()
+    qr = QRService(backend.uow, backend.blobs, renderer, clock, "http://b", layout=default)
+    renderer.service = qr
+    assert qr.layout() == default
+    assert qr.layout(start_at=7) == SheetLayout("avery-l7159", offset_x_mm=1.0, start_at=7)
+    qr.render(qr.start(2).id)
+    assert renderer.layouts == [default]
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"kind": "avery-l9999"}, "layout"),
+        ({"start_at": 0}, "start_at"),
+        ({"start_at": 22}, "start_at"),  # 21 labels on the default sheet
+        ({"kind": "avery-l7163", "start_at": 15}, "start_at"),  # 14 on a 2x7 sheet
+        ({"offset_x_mm": 20.5}, "offset_x_mm"),
+        ({"offset_y_mm": -30.0}, "offset_y_mm"),
+    ],
+)
+def test_a_layout_out_of_range_names_its_field_and_records_nothing(
+    services: Services, values: dict[str, object], field: str
+) -> None:
+    """An unknown sheet, a start label off the sheet, an offset beyond 20 mm: LayoutError."""
+    with pytest.raises(LayoutError) as raised:
+        services.qr.start(1, services.qr.layout(**values))  # type: ignore[arg-type]
+    assert raised.value.field == field
+    assert services.qr.latest() is None

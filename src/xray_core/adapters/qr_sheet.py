@@ -192,17 +192,25 @@ class ReportLabQRSheetRenderer:
             pdfmetrics.getFont(font)  # loads the metrics once, not in two threads at a time
 
     def render(
-        self, labels: Sequence[QRLabel], header: str, on_progress: Callable[[float], None]
+        self,
+        labels: Sequence[QRLabel],
+        header: str,
+        on_progress: Callable[[float], None],
+        layout: SheetLayout | None = None,
     ) -> bytes:
-        """Return a PDF of ``labels``, ``header`` and "page i/n" on top of each page."""
+        """Return a PDF of ``labels`` on ``layout`` (default: the renderer's own layout).
+
+        ``header`` and "page i/n" go on top of each page, unless the sheet has no room there.
+        """
         if not labels:
             raise InvalidInputError("there are no labels to print")
+        layout = layout or self.layout
         on_progress(0.0)
         version, bitmaps = self._encoder.encode([label.url for label in labels])
         on_progress(0.25)
-        spec = self.layout.spec
-        pages = page_count(len(labels), self.layout)
-        placements = place_labels(len(labels), self.layout)
+        spec = layout.spec
+        pages = page_count(len(labels), layout)
+        placements = place_labels(len(labels), layout)
         paths = _PathWriter(4 * version + 17, spec.page_height_mm * mm)
         buffer = io.BytesIO()
         canvas = Canvas(
@@ -218,7 +226,7 @@ class ReportLabQRSheetRenderer:
             last = first
             while last < len(placements) and placements[last].page == page:
                 last += 1
-            self._draw_furniture(canvas, header, f"page {page + 1}/{pages}")
+            self._draw_furniture(canvas, layout, header, f"page {page + 1}/{pages}")
             canvas.addLiteral(
                 "".join(paths.code(placements[i].code, bitmaps[i]) for i in range(first, last))
             )
@@ -234,19 +242,22 @@ class ReportLabQRSheetRenderer:
         on_progress(1.0)
         return pdf
 
-    def _draw_furniture(self, canvas: Canvas, header: str, page_label: str) -> None:
+    def _draw_furniture(
+        self, canvas: Canvas, layout: SheetLayout, header: str, page_label: str
+    ) -> None:
         """Draw the header line, the page number and any cut lines."""
-        spec = self.layout.spec
+        spec = layout.spec
         height = spec.page_height_mm * mm
-        canvas.setFont(HEADER_FONT, HEADER_PT)
-        baseline = height - spec.header_baseline_mm * mm
-        canvas.drawString(spec.left_mm * mm, baseline, header)
-        canvas.drawRightString((spec.page_width_mm - spec.left_mm) * mm, baseline, page_label)
+        if spec.header_baseline_mm is not None:
+            canvas.setFont(HEADER_FONT, HEADER_PT)
+            baseline = height - spec.header_baseline_mm * mm
+            canvas.drawString(spec.left_mm * mm, baseline, header)
+            canvas.drawRightString((spec.page_width_mm - spec.left_mm) * mm, baseline, page_label)
         if spec.cut_lines:
             canvas.setStrokeGray(0.6)
             canvas.setLineWidth(0.3)
             canvas.setDash(3, 3)
-            for x1, y1, x2, y2 in cut_lines(self.layout):
+            for x1, y1, x2, y2 in cut_lines(layout):
                 canvas.line(x1 * mm, height - y1 * mm, x2 * mm, height - y2 * mm)
 
 

@@ -11,6 +11,7 @@ class BatchSizeError(InvalidInputError):
 
     def __init__(self, n: int) -> None:
         super().__init__(f"n must be between 1 and {MAX_BATCH}, got {n}")
+        self.field = "n"
 
 
 class NoBatchError(NotFoundError):

@@ -7,14 +7,14 @@ from datetime import datetime
 from typing import Protocol
 
 from xray_core.qr.model import QRBatch
-from xray_core.qr.sheet import QRLabel
+from xray_core.qr.sheet import QRLabel, SheetLayout
 
 
 class QRBatchRepository(Protocol):
     """Keeps QR batches and their progress."""
 
-    def add(self, size: int, header: str, created_at: datetime) -> QRBatch:
-        """Store a new running batch at progress 0 and return it."""
+    def add(self, size: int, header: str, created_at: datetime, layout: SheetLayout) -> QRBatch:
+        """Store a new running batch at progress 0, with its sheet layout, and return it."""
         ...
 
     def get(self, batch_id: int) -> QRBatch | None:
@@ -42,7 +42,11 @@ class QRSheetRenderer(Protocol):
     """Draws QR labels onto printable PDF sheets."""
 
     def render(
-        self, labels: Sequence[QRLabel], header: str, on_progress: Callable[[float], None]
+        self,
+        labels: Sequence[QRLabel],
+        header: str,
+        on_progress: Callable[[float], None],
+        layout: SheetLayout | None = None,
     ) -> bytes:
         """Return a PDF with one QR label per entry, in order.
 
@@ -51,6 +55,7 @@ class QRSheetRenderer(Protocol):
             header: a line printed at the top of every page.
             on_progress: called with a fraction in [0, 1] as pages are done; 1.0 only when
                 the returned bytes are complete.
+            layout: the sheet, calibration and first label; None: the renderer's default.
         """
         ...
 

@@ -12,7 +12,7 @@ from xray_core.ports import BlobStore, UnitOfWork
 from xray_core.qr.errors import BatchNotReadyError, BatchSizeError, NoBatchError
 from xray_core.qr.model import MAX_BATCH, BatchStatus, QRBatch
 from xray_core.qr.ports import QRSheetRenderer
-from xray_core.qr.sheet import QRLabel
+from xray_core.qr.sheet import QRLabel, SheetKind, SheetLayout
 
 TOKEN_BYTES = 18  # 144 bits: unguessable, and 24 URL-safe characters in the QR code
 _PROGRESS_STEP = 5.0  # percent between two progress writes, to spare the database
@@ -29,7 +29,10 @@ class QRService:
         clock: Clock,
         public_url: str,
         keep_batches: int = 10,
+        layout: SheetLayout | None = None,
     ) -> None:
+        """``layout`` is the sheet of batches that name none (the settings' ``qr_*``)."""
+        self._layout = layout or SheetLayout()
         self._uow = uow
         self._blobs = blobs
         self._renderer = renderer
@@ -41,8 +44,36 @@ class QRService:
         """Return the URL a family's QR code encodes."""
         return f"{self._public_url}/p/{token}"
 
-    def start(self, n: int) -> QRBatch:
-        """Record a new batch of ``n`` fresh owners; the PDF is made by :meth:`render`.
+    @property
+    def default_layout(self) -> SheetLayout:
+        """The sheet a batch is printed on when it names none."""
+        return self._layout
+
+    def layout(
+        self,
+        kind: SheetKind | None = None,
+        *,
+        offset_x_mm: float | None = None,
+        offset_y_mm: float | None = None,
+        start_at: int | None = None,
+    ) -> SheetLayout:
+        """Return the default layout with the values given here in place of its own.
+
+        Raises:
+            LayoutError: a value is out of range (its ``field`` names it).
+        """
+        default = self._layout
+        return SheetLayout(
+            kind=default.kind if kind is None else kind,
+            offset_x_mm=default.offset_x_mm if offset_x_mm is None else offset_x_mm,
+            offset_y_mm=default.offset_y_mm if offset_y_mm is None else offset_y_mm,
+            start_at=default.start_at if start_at is None else start_at,
+        )
+
+    def start(self, n: int, layout: SheetLayout | None = None) -> QRBatch:
+        """Record a new batch of ``n`` fresh owners on ``layout`` (default: the default layout).
+
+        The PDF is made by :meth:`render`.
 
         Raises:
             BatchSizeError: ``n`` is not in 1..1000.
@@ -52,7 +83,7 @@ class QRService:
         now = self._clock.now()
         header = f"Teddy X-Ray · {self._public_url} · {now:%Y-%m-%d}"
         with self._uow() as uow:
-            batch = uow.batches.add(n, header, now)
+            batch = uow.batches.add(n, header, now, layout or self._layout)
             tokens = [secrets.token_urlsafe(TOKEN_BYTES) for _ in range(n)]
             uow.owners.add_many(
                 [Owner(t, short_code(t), batch.id, i, now) for i, t in enumerate(tokens)]
@@ -80,7 +111,8 @@ class QRService:
                 self._save(replace(batch, progress=percent))
 
         try:
-            pdf = self._renderer.render(labels, batch.header, on_progress)
+            layout = batch.layout or self._layout
+            pdf = self._renderer.render(labels, batch.header, on_progress, layout)
             key = f"qr/batch-{batch_id}-{secrets.token_hex(8)}.pdf"
             self._blobs.put(key, pdf)
         except Exception:
@@ -88,6 +120,11 @@ class QRService:
             raise
         self._save(replace(batch, status=BatchStatus.DONE, progress=100.0, pdf_key=key))
         self._prune()
+
+    def latest(self) -> QRBatch | None:
+        """Return the latest batch (the one ``progress`` and ``download`` are about)."""
+        with self._uow() as uow:
+            return uow.batches.latest()
 
     def progress(self) -> float:
         """Return the latest batch's progress in percent (0 if there is none)."""

@@ -13,10 +13,18 @@ from typing import Literal
 
 from xray_core.errors import InvalidInputError
 
-SheetKind = Literal["avery-l7160", "grid"]
+SheetKind = Literal["avery-l7160", "avery-l7159", "a4-3x8-70x37", "avery-l7163", "grid"]
 
 MAX_OFFSET_MM = 20.0
 MAX_CODE_TEXT = 24
+
+
+class LayoutError(InvalidInputError):
+    """A sheet layout value is out of range; ``field`` names it as ``GET /qr`` does."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +69,8 @@ class SheetSpec:
         code_top_mm: top of that square, from the top of the label.
         text_pt: font size of the short code.
         text_baseline_mm: baseline of the short code, from the top of the label.
-        header_baseline_mm: baseline of the page header, from the top of the page.
+        header_baseline_mm: baseline of the page header, from the top of the page; None for
+            sheets whose labels reach the top edge (no header, no page number).
         cut_lines: whether to draw cut lines between labels (plain paper).
 
     """
@@ -80,7 +89,7 @@ class SheetSpec:
     code_top_mm: float
     text_pt: float
     text_baseline_mm: float
-    header_baseline_mm: float
+    header_baseline_mm: float | None
     cut_lines: bool
 
     @property
@@ -102,6 +111,64 @@ SHEETS: MappingProxyType[str, SheetSpec] = MappingProxyType(
             pitch_x_mm=66.04,
             pitch_y_mm=38.1,
             left_mm=7.21,
+            top_mm=15.15,
+            code_mm=34.5,
+            code_top_mm=0.2,
+            text_pt=9.0,
+            text_baseline_mm=37.3,
+            header_baseline_mm=9.0,
+            cut_lines=False,
+        ),
+        # 3 x 8 labels of 63.5 x 33.9 mm (Avery L7159 and compatible sheets).
+        "avery-l7159": SheetSpec(
+            page_width_mm=210.0,
+            page_height_mm=297.0,
+            columns=3,
+            rows=8,
+            label_width_mm=63.5,
+            label_height_mm=33.9,
+            pitch_x_mm=66.04,
+            pitch_y_mm=33.9,
+            left_mm=7.21,
+            top_mm=12.9,
+            code_mm=30.0,
+            code_top_mm=0.2,
+            text_pt=8.0,
+            text_baseline_mm=33.0,
+            header_baseline_mm=8.0,
+            cut_lines=False,
+        ),
+        # 3 x 8 labels of 70 x 37 mm edge to edge (the common "70x37" sheets of many brands).
+        "a4-3x8-70x37": SheetSpec(
+            page_width_mm=210.0,
+            page_height_mm=297.0,
+            columns=3,
+            rows=8,
+            label_width_mm=70.0,
+            label_height_mm=37.0,
+            pitch_x_mm=70.0,
+            pitch_y_mm=37.0,
+            left_mm=0.0,
+            top_mm=0.5,
+            # Kept 4 mm and more from the paper's edges, which few printers reach.
+            code_mm=29.0,
+            code_top_mm=1.5,
+            text_pt=8.0,
+            text_baseline_mm=33.2,
+            header_baseline_mm=None,
+            cut_lines=False,
+        ),
+        # 2 x 7 labels of 99.1 x 38.1 mm (Avery L7163 and compatible sheets).
+        "avery-l7163": SheetSpec(
+            page_width_mm=210.0,
+            page_height_mm=297.0,
+            columns=2,
+            rows=7,
+            label_width_mm=99.1,
+            label_height_mm=38.1,
+            pitch_x_mm=101.6,
+            pitch_y_mm=38.1,
+            left_mm=4.65,
             top_mm=15.15,
             code_mm=34.5,
             code_top_mm=0.2,
@@ -137,16 +204,18 @@ class SheetLayout:
     """How to print on a sheet: its kind, calibration offsets and where to start.
 
     Attributes:
-        kind: ``"avery-l7160"`` (A4, 3x7 labels of 63.5x38.1 mm) or ``"grid"`` (plain A4,
-            4x6 codes with cut lines).
+        kind: a key of ``SHEETS``: ``"avery-l7160"`` (A4, 3x7 labels of 63.5x38.1 mm),
+            ``"avery-l7159"`` (3x8, 63.5x33.9 mm), ``"a4-3x8-70x37"`` (3x8, 70x37 mm edge to
+            edge), ``"avery-l7163"`` (2x7, 99.1x38.1 mm) or ``"grid"`` (plain A4, 4x6 codes
+            with cut lines).
         offset_x_mm: shifts every label right (negative: left), to calibrate a printer.
         offset_y_mm: shifts every label down (negative: up).
         start_at: 1-based position of the first label on the first page, to use up a
             part-used sheet; positions count left to right, then top to bottom.
 
     Raises:
-        InvalidInputError: for an unknown kind, an offset beyond +-20 mm or a start
-            position that is not on the page.
+        LayoutError: for an unknown kind, an offset beyond +-20 mm or a start position that
+            is not on the page.
 
     """
 
@@ -157,7 +226,7 @@ class SheetLayout:
 
     def __post_init__(self) -> None:
         if self.kind not in SHEETS:
-            raise InvalidInputError(f"unknown sheet kind {self.kind!r}")
+            raise LayoutError("layout", f"unknown sheet layout, use one of {', '.join(SHEETS)}")
         for name, value in (("offset_x_mm", self.offset_x_mm), ("offset_y_mm", self.offset_y_mm)):
             if (
                 isinstance(value, bool)
@@ -165,14 +234,14 @@ class SheetLayout:
                 or not math.isfinite(value)
                 or abs(value) > MAX_OFFSET_MM
             ):
-                raise InvalidInputError(f"{name} must be within +-{MAX_OFFSET_MM:g} mm")
+                raise LayoutError(name, f"must be within +-{MAX_OFFSET_MM:g} mm")
         per_page = SHEETS[self.kind].labels_per_page
         if (
             isinstance(self.start_at, bool)
             or not isinstance(self.start_at, int)
             or not 1 <= self.start_at <= per_page
         ):
-            raise InvalidInputError(f"start_at must be between 1 and {per_page}")
+            raise LayoutError("start_at", f"must be between 1 and {per_page} on {self.kind}")
 
     @property
     def spec(self) -> SheetSpec:

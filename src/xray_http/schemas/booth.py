@@ -37,3 +37,22 @@ class StatusRead(msgspec.Struct):
     recent_seconds: list[float]
     carousel: int
     results_per_image: int
+
+
+class SheetLayoutRead(msgspec.Struct):
+    """A QR sheet layout: the ``GET /qr`` parameters that chose it."""
+
+    layout: str
+    start_at: int
+    offset_x_mm: float
+    offset_y_mm: float
+
+
+class QRBatchStatusRead(msgspec.Struct):
+    """``GET /qr/status``: the latest QR batch (what ``/qr/progress`` and ``/qr/download`` mean)."""
+
+    batch_id: int | None
+    status: str | None  # running, done or failed; None before any batch
+    progress: float
+    size: int
+    layout: SheetLayoutRead | None

@@ -19,6 +19,7 @@ from xray_core.jobs.model import Job, JobStatus, NewJob, Slot
 from xray_core.owners.model import Owner, OwnerItem
 from xray_core.publishing.model import Deletion, NewEntry, OutboxEntry
 from xray_core.qr.model import BatchStatus, QRBatch
+from xray_core.qr.sheet import SheetLayout
 from xray_core.workers.model import WorkerRecord
 
 
@@ -280,8 +281,9 @@ class _Batches:
     def __init__(self, state: _State) -> None:
         self._s = state
 
-    def add(self, size: int, header: str, created_at: datetime) -> QRBatch:
-        batch = QRBatch(self._s.new_id("batch"), size, BatchStatus.RUNNING, 0.0, header, created_at)
+    def add(self, size: int, header: str, created_at: datetime, layout: SheetLayout) -> QRBatch:
+        batch_id = self._s.new_id("batch")
+        batch = QRBatch(batch_id, size, BatchStatus.RUNNING, 0.0, header, created_at, layout=layout)
         self._s.batches[batch.id] = batch
         return batch
 

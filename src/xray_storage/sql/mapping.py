@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import cast
 
 from xray_core.carousel.model import CarouselItem
+from xray_core.errors import InvalidInputError
 from xray_core.jobs.model import Job, JobInfo, JobStatus, Slot
 from xray_core.owners.model import Owner, OwnerItem
 from xray_core.qr.model import BatchStatus, QRBatch
+from xray_core.qr.sheet import SheetKind, SheetLayout
 from xray_core.workers.model import WorkerRecord
 from xray_storage.sql.tables import (
     BatchRow,
@@ -106,7 +109,23 @@ def batch(row: BatchRow) -> QRBatch:
         header=row.header,
         created_at=aware(row.created_at),
         pdf_key=row.pdf_key,
+        layout=batch_layout(row),
     )
+
+
+def batch_layout(row: BatchRow) -> SheetLayout | None:
+    """Return the stored sheet layout of a batch; None if it has none (or one unknown now)."""
+    if row.layout is None:
+        return None
+    try:
+        return SheetLayout(
+            kind=cast("SheetKind", row.layout),
+            offset_x_mm=row.offset_x_mm or 0.0,
+            offset_y_mm=row.offset_y_mm or 0.0,
+            start_at=row.start_at or 1,
+        )
+    except InvalidInputError:
+        return None
 
 
 def worker(row: WorkerRow) -> WorkerRecord:

@@ -25,6 +25,7 @@ from xray_core.jobs.model import Job, JobStatus, NewJob
 from xray_core.owners.model import Owner, OwnerItem
 from xray_core.publishing.model import Deletion, EntryKind, NewEntry, OutboxEntry
 from xray_core.qr.model import BatchStatus, QRBatch
+from xray_core.qr.sheet import SheetLayout
 from xray_core.workers.model import WorkerRecord
 from xray_storage.sql import mapping
 from xray_storage.sql.tables import (
@@ -484,7 +485,7 @@ class SqlModelQRBatchRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
 
-    def add(self, size: int, header: str, created_at: datetime) -> QRBatch:
+    def add(self, size: int, header: str, created_at: datetime, layout: SheetLayout) -> QRBatch:
         """Insert a running batch."""
         row = BatchRow(
             size=size,
@@ -492,6 +493,10 @@ class SqlModelQRBatchRepository:
             progress=0.0,
             header=header,
             created_at=created_at,
+            layout=layout.kind,
+            offset_x_mm=float(layout.offset_x_mm),
+            offset_y_mm=float(layout.offset_y_mm),
+            start_at=layout.start_at,
         )
         self._s.add(row)
         self._s.flush()

@@ -107,6 +107,11 @@ class BatchRow(SQLModel, table=True):
     header: str
     pdf_key: str | None = None
     created_at: datetime = _when()
+    # The sheet layout (migration 0007); NULL on batches recorded before: the default layout.
+    layout: str | None = None
+    offset_x_mm: float | None = None
+    offset_y_mm: float | None = None
+    start_at: int | None = None
 
 
 class SchemaHistoryRow(SQLModel, table=True):

@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 
 from xray_core.jobs.service import JobService
+from xray_core.qr.sheet import SHEETS
 from xray_http.controllers.pages.render import render
 from xray_http.deps import AppDeps
 
@@ -93,6 +94,9 @@ class BoothPages(Controller):
         return render(request, "screen.html", context)
 
     @get("/admin", media_type="text/html")
-    async def admin(self, request: Request[Any, Any, Any]) -> Response[str]:
+    async def admin(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[AppDeps]
+    ) -> Response[str]:
         """QR sheets, the state of the booth and the settings in force."""
-        return render(request, "admin.html", {"page_name": "admin"})
+        context = {"page_name": "admin", "qr_sheets": SHEETS, "qr_default": deps.qr.default_layout}
+        return render(request, "admin.html", context)

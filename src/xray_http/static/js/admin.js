@@ -1,9 +1,8 @@
-// The admin page: QR sheets with a live progress bar, the state of the booth, the settings.
-import { announce, api, json, requireLogin, sleep, t } from "./api.js";
+// The admin page: the state of the booth and the settings (the QR sheets: qrsheets.js).
+import { json, requireLogin, sleep, t } from "./api.js";
 
 await requireLogin();
 const $ = (id) => document.getElementById(id);
-let pdfUrl = null;
 
 function fact(list, label, value) {
   const dt = document.createElement("dt");
@@ -36,60 +35,6 @@ async function showSettings() {
     row.insertCell().textContent = value;
   }
 }
-
-async function fetchPdf() {
-  const blob = await (await api("/qr/download")).blob();
-  if (pdfUrl) URL.revokeObjectURL(pdfUrl);
-  pdfUrl = URL.createObjectURL(blob);
-  $("qr-download").href = pdfUrl;
-  $("qr-ready").hidden = false;
-}
-
-$("qr-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const n = $("qr-n");
-  const error = $("qr-n-error");
-  error.hidden = true;
-  n.setAttribute("aria-invalid", "false");
-  const button = event.target.querySelector("button");
-  button.disabled = true;
-  $("qr-ready").hidden = true;
-  try {
-    await api(`/qr?n=${encodeURIComponent(n.value)}`);
-    announce(t("admin.qr_started", { n: n.value }));
-    const bar = $("qr-progress");
-    bar.hidden = false;
-    bar.value = 0;
-    for (;;) {
-      const { progress } = await json("/qr/progress");
-      bar.value = progress;
-      if (progress >= 100) break;
-      await sleep(400);
-    }
-    await fetchPdf();
-    announce(t("admin.qr_done"));
-  } catch (problem) {
-    if (problem.status === 422 || problem.status === 400) {
-      error.textContent = problem.message;
-      error.hidden = false;
-      n.setAttribute("aria-invalid", "true");
-      n.focus();
-    } else if (problem.status !== 401) {
-      announce(t("review.failed", { detail: problem.message }), 10);
-    }
-  } finally {
-    button.disabled = false;
-  }
-});
-
-$("qr-print").addEventListener("click", () => {
-  if (!pdfUrl) return;
-  const frame = document.createElement("iframe");
-  frame.hidden = true;
-  frame.src = pdfUrl;
-  frame.addEventListener("load", () => frame.contentWindow.print());
-  document.body.append(frame);
-});
 
 async function loop() {
   showSettings().catch(() => {});
