@@ -110,6 +110,9 @@ class _Jobs:
         keys |= {str(s.result_key) for j in self._s.jobs.values() for s in j.slots if s.filled}
         return keys
 
+    def count_active(self) -> int:
+        return sum(1 for j in self._s.jobs.values() if j.status is JobStatus.ACTIVE)
+
     def count_by_status(self) -> dict[JobStatus, int]:
         counts: dict[JobStatus, int] = {}
         for job in self._s.jobs.values():

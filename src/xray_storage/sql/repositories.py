@@ -163,6 +163,13 @@ class SqlModelJobRepository:
         ).all()
         return {k for k in (*originals, *results) if k}
 
+    def count_active(self) -> int:
+        """Count the active jobs in one query (the status index answers it)."""
+        stmt = select(func.count()).select_from(JobRow).where(
+            JobRow.status == JobStatus.ACTIVE.value
+        )
+        return int(self._s.exec(stmt).one())
+
     def count_by_status(self) -> dict[JobStatus, int]:
         """Count jobs per status in one grouped query."""
         rows = self._s.exec(select(JobRow.status, func.count()).group_by(col(JobRow.status))).all()
