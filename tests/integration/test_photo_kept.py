@@ -52,6 +52,22 @@ def test_stripping_drops_every_metadata_segment_and_keeps_the_pixels(progressive
     assert image.tobytes() == decoded(data).tobytes()
 
 
+def test_restart_markers_stuffed_and_fill_bytes_stay_in_the_scan() -> None:
+    """Scan data with restart markers, stuffed 0xFF bytes and fill bytes is copied whole."""
+    out = io.BytesIO()
+    decoded(asset("own.jpg")).save(out, "JPEG", quality=97, restart_marker_blocks=4)
+    data = out.getvalue()
+    assert b"\xff\xd0" in data and b"\xff\x00" in data
+    filled = data[:-2] + b"\xff\xff\xff\xd9"  # fill bytes before the end marker
+    for jpeg in (data, filled):
+        kept = strip_metadata(jpeg)
+        scan = jpeg.index(b"\xff\xda")
+        assert kept[kept.index(b"\xff\xda") :] == jpeg[scan:]
+        assert decoded(kept).tobytes() == decoded(data).tobytes()
+    with pytest.raises(JpegStructureError):
+        strip_metadata(data[:-2] + b"\xff")  # a lone 0xFF at the very end
+
+
 @pytest.mark.parametrize("cut", [2, 300, -200])
 def test_a_truncated_jpeg_is_refused(cut: int) -> None:
     """A JPEG cut short (before its end marker) is not a JPEG we keep."""
