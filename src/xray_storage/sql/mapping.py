@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row
 
 from xray_core.carousel.model import CarouselItem
 from xray_core.jobs.model import Job, JobInfo, JobStatus, Slot
@@ -31,8 +34,8 @@ def _maybe(value: datetime | None) -> datetime | None:
     return None if value is None else aware(value)
 
 
-def job(row: JobRow, slots: Sequence[SlotRow]) -> Job:
-    """Return the domain job of a row and its slot rows."""
+def job(row: JobRow | Row[Any], slots: Sequence[SlotRow | Row[Any]]) -> Job:
+    """Return the domain job of a row and its slot rows (ORM rows or Core rows of the tables)."""
     info = JobInfo(
         first_name=row.first_name,
         last_name=row.last_name,
@@ -54,7 +57,7 @@ def job(row: JobRow, slots: Sequence[SlotRow]) -> Job:
     )
 
 
-def slot(row: SlotRow) -> Slot:
+def slot(row: SlotRow | Row[Any]) -> Slot:
     """Return the domain slot of a row."""
     return Slot(
         index=row.idx,
