@@ -110,7 +110,7 @@ def batch(row: BatchRow) -> QRBatch:
     )
 
 
-def worker(row: WorkerRow) -> WorkerRecord:
+def worker(row: WorkerRow | Row[Any]) -> WorkerRecord:
     """Return the domain worker record of a row."""
     return WorkerRecord(
         name=row.name,

@@ -398,6 +398,14 @@ class SqlModelQRBatchRepository:
         self._s.execute(delete(BatchRow).where(col(BatchRow.id) == batch_id))
 
 
+# Every result a worker posts updates its row: prebuilt Core statements, as for the jobs.
+_WORKERS: Table = WorkerRow.__table__  # type: ignore[attr-defined]
+_GET_WORKER = sa_select(_WORKERS).where(_WORKERS.c.name == bindparam("b_name"))
+_GET_WORKER_LOCKED = _GET_WORKER.with_for_update()
+_SAVE_WORKER = update(_WORKERS).where(_WORKERS.c.name == bindparam("b_name"))
+_ADD_WORKER: dict[str, Executable] = {}
+
+
 class SqlModelWorkerRepository:
     """The worker registry in SQL."""
 
@@ -406,22 +414,26 @@ class SqlModelWorkerRepository:
 
     def get(self, name: str, *, lock: bool = False) -> WorkerRecord | None:
         """Return one worker's record, locking its row if asked."""
-        stmt = select(WorkerRow).where(WorkerRow.name == name)
-        row = self._s.exec(stmt.with_for_update() if lock else stmt).first()
+        stmt = _GET_WORKER_LOCKED if lock else _GET_WORKER
+        row = self._s.connection().execute(stmt, {"b_name": name}).first()
         return None if row is None else mapping.worker(row)
 
     def add_if_missing(self, record: WorkerRecord) -> None:
         """Insert the record; a row of that name already there (or racing in) wins."""
-        bind = self._s.get_bind()
-        dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(WorkerRow).values(**mapping.worker_values(record))
-        self._s.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
+        connection = self._s.connection()
+        dialect = connection.dialect.name
+        if dialect not in _ADD_WORKER:
+            chosen = postgresql if dialect == "postgresql" else sqlite
+            _ADD_WORKER[dialect] = chosen.insert(_WORKERS).on_conflict_do_nothing(
+                index_elements=["name"]
+            )
+        connection.execute(_ADD_WORKER[dialect], mapping.worker_values(record))
 
     def save(self, record: WorkerRecord) -> None:
         """Overwrite one worker's row."""
         values = mapping.worker_values(record)
-        del values["name"]
-        self._s.execute(update(WorkerRow).where(col(WorkerRow.name) == record.name).values(values))
+        values["b_name"] = values.pop("name")
+        self._s.connection().execute(_SAVE_WORKER, values)
 
     def all(self) -> list[WorkerRecord]:
         """Return every worker, most recently seen first."""
