@@ -107,3 +107,30 @@ def test_prepare_turns_a_png_upright_and_keeps_it_lossless() -> None:
     assert (photo.kind, photo.orientation) == ("png", 1)
     kept = decoded(photo.data)
     assert kept.tobytes() == source.convert(kept.mode).tobytes()
+
+
+def _with_bad_segment(data: bytes, marker: bytes, offset: int, value: int) -> bytes:
+    """``data`` with byte ``offset`` of the first ``marker`` segment's body set to ``value``."""
+    body = data.index(marker) + 4
+    return data[: body + offset] + bytes([value]) + data[body + offset + 1 :]
+
+
+@pytest.mark.parametrize("progressive", [False, True], ids=["baseline", "progressive"])
+@pytest.mark.parametrize(
+    ("marker", "offset", "value"),
+    [
+        (b"\xff\xc4", 0, 0x07),  # a Huffman table with a table number libjpeg refuses
+        (b"\xff\xda", 2, 0x77),  # a scan naming Huffman tables that were never defined
+    ],
+    ids=["huffman-table", "scan-header"],
+)
+def test_prepare_refuses_a_jpeg_whose_tables_or_scan_header_are_broken(
+    progressive: bool, marker: bytes, offset: int, value: int
+) -> None:
+    """Broken tables or scan headers in a complete JPEG are 415 material (libjpeg refuses them)."""
+    out = io.BytesIO()
+    decoded(asset("own.jpg")).save(out, "JPEG", quality=90, progressive=progressive)
+    broken = _with_bad_segment(out.getvalue(), marker, offset, value)
+    with pytest.raises(UnsupportedMediaError):
+        PillowImageSanitizer().prepare_photo(broken, 2048)
+    assert PillowImageSanitizer().prepare_photo(out.getvalue(), 2048).kind == "jpeg"

@@ -67,7 +67,7 @@ def _copy_scan(data: bytes, pos: int, out: list[bytes]) -> int:
     In the scan, 0xFF is followed by 0x00 (a stuffed byte), a restart marker (0xD0-0xD7) or
     more 0xFF fill bytes; anything else ends it. One regular expression search finds that
     (a Python loop over the 0xFF bytes of a noisy photo cost 4 ms per megabyte, this 1 ms;
-    a leading ``\\xff+`` would make it 12 ms: it defeats the search for the literal prefix).
+    a leading "0xFF one or more times" would make it 12 ms: it defeats the literal prefix search).
     """
     found = _SCAN_END.search(data, pos)
     if found is None:
