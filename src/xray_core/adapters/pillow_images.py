@@ -11,6 +11,7 @@ from PIL import Image, ImageOps
 
 from xray_core.adapters import pillow_render
 from xray_core.adapters.jpeg_segments import strip_metadata
+from xray_core.adapters.png_check import check_png
 from xray_core.errors import TooLargeError, UnsupportedMediaError, XrayError
 from xray_core.images.model import StoredPhoto
 
@@ -66,10 +67,12 @@ class PillowImageSanitizer:
     def clean_result(self, data: bytes) -> bytes:
         """Return ``data`` itself if it is a valid still PNG, else converted to PNG."""
         with _pillow_errors():
-            image = self._decode(data)
+            image = self._open(data)  # the header chunks, their checksums, the pixel limit
             # An animated PNG shows more than the frame we checked: keep only that one.
             if image.format == "PNG" and not getattr(image, "is_animated", False):
+                check_png(data)  # every row is there, without making pixels of them
                 return data
+            image.load()
             return _to_png(image)
 
     def _decode(self, data: bytes) -> Image.Image:
