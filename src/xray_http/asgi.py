@@ -10,6 +10,7 @@ from litestar import Litestar
 
 from xray_http.app import create_app
 from xray_http.container import build_deps, make_container, prepare_database
+from xray_http.memory import tune_malloc
 from xray_http.settings import load_settings
 
 
@@ -20,4 +21,5 @@ def create() -> Litestar:
         raise SystemExit("no password set: run `teddy-xray set-password` first")
     container = make_container(settings)
     prepare_database(container)
+    tune_malloc()
     return create_app(build_deps(container))
