@@ -144,8 +144,11 @@ def test_count_active_counts_the_cases_an_upload_reports(store: Backend, clock: 
     with store.uow() as uow:
         assert uow.jobs.count_active() == 0
     with_two = [upload(jobs, n) for n in (3, 4)]
-    assert jobs.upload(
-        png(16, 16), first_name="A", last_name="B", animal_name="C", qr_content="Q"
-    ).current_jobs == len(with_two) + 1
+    assert (
+        jobs.upload(
+            png(16, 16), first_name="A", last_name="B", animal_name="C", qr_content="Q"
+        ).current_jobs
+        == len(with_two) + 1
+    )
     with store.uow() as uow:
         assert uow.jobs.count_active() == 3
