@@ -218,7 +218,14 @@ def browser_figures(bench: Bench, photo: bytes, per_image: int) -> dict[str, flo
         ).raise_for_status()
     params = {"image_id": str(job_id), "choice": "0", "confirm": "confirm"}
     client.get("/confirm", headers=bench.auth, params=params).raise_for_status()
-    slide = len(client.get("/carousel/0").content)
+    # A big-screen slide: what screen.js fetches for a new item (web sizes when offered).
+    listed = client.get("/carousel/items")
+    item = listed.json()[0]
+    slide = len(listed.content) + sum(
+        len(client.get(httpx.URL(item.get(f"{k}_web") or item[k]).path).content)
+        for k in ("xray", "original")
+    )
+    carousel_zip = len(client.get("/carousel/0").content)  # the contract's download
     page = client.get(owner_url)
     owner = len(page.content)
     for src in re.findall(r'<img src="([^"]+)"', page.text):
@@ -227,6 +234,7 @@ def browser_figures(bench: Bench, photo: bytes, per_image: int) -> dict[str, flo
         "review_first_kb": first / 1000,
         "review_poll_kb": poll / 1000,
         "slide_kb": slide / 1000,
+        "carousel_zip_kb": carousel_zip / 1000,
         "owner_page_kb": owner / 1000,
     }
 

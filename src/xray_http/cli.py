@@ -80,8 +80,10 @@ def _ensure_password(settings: Settings) -> Settings:
 
 def serve(args: argparse.Namespace) -> None:
     """Run the server (and, with --with-worker, one built-in worker beside it)."""
+    from xray_http.memory import tune_malloc  # noqa: PLC0415
     from xray_http.observability import configure_logging  # noqa: PLC0415
 
+    tune_malloc()  # first: photos' buffers then go back to the system when freed
     configure_logging(args.log_format, args.log_level)  # before imports that log (alembic)
     import uvicorn  # noqa: PLC0415
 
@@ -157,8 +159,10 @@ def portal(args: argparse.Namespace) -> None:
     if args.new_key:
         print(secrets.token_urlsafe(32))
         return
+    from xray_http.memory import tune_malloc  # noqa: PLC0415
     from xray_http.observability import configure_logging  # noqa: PLC0415
 
+    tune_malloc()  # as for serve: delivered photos' buffers go back to the system
     configure_logging(args.log_format, args.log_level)
     import uvicorn  # noqa: PLC0415
 

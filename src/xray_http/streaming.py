@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Mapping
+import shutil
+import tempfile
+import zipfile
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import BinaryIO
 
 import anyio.to_thread
@@ -36,3 +39,24 @@ async def stream_blob(
         media_type=media_type,
         headers={**(headers or {}), "Content-Length": str(size)},
     )
+
+
+def stored_zip(entries: Iterable[tuple[zipfile.ZipInfo | str, Callable[[], BinaryIO]]]) -> BinaryIO:
+    """Return a zip (stored, not compressed) of the opened blobs, in a temporary file.
+
+    Each blob is copied in 1 MB pieces, so no image is ever whole in memory; the file is
+    seekable, so every entry has its sizes and checksum in its headers (no data descriptors)
+    and the response can say its length. Closing the returned file deletes it. Blocking:
+    call it in a worker thread.
+    """
+    out = tempfile.TemporaryFile()  # noqa: SIM115  (the caller closes it, when sent)
+    try:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+            for name, opener in entries:
+                with opener() as source, archive.open(name, "w") as target:
+                    shutil.copyfileobj(source, target, CHUNK)
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    return out

@@ -257,8 +257,11 @@ class TestFullCycle:
         archive = api.client.get("/carousel/0")
         assert archive.headers["content-type"] == "application/zip"
         assert 'filename="carousel_0.zip"' in archive.headers["content-disposition"]
+        assert int(archive.headers["content-length"]) == len(archive.content)  # sent from disk
         with zipfile.ZipFile(io.BytesIO(archive.content)) as z:
             assert sorted(z.namelist()) == ["original.png", "xray.png"]
+            assert z.testzip() is None
+            assert all(info.flag_bits & 0x08 == 0 for info in z.infolist())
             assert z.read("xray.png") == xray
             original = decode(z.read("original.png"))
         upright = Image.open(io.BytesIO(photo))

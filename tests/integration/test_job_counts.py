@@ -129,3 +129,26 @@ def test_prometheus_reports_times_to_first_result_and_confirmation(
     assert got[("teddy_xray_cases", (("state", "active"),))] == 1
     assert got[("teddy_xray_queue_waiting_slots", ())] == 2
     assert got[("teddy_xray_counts_up", ())] == 1
+
+
+def test_count_active_counts_the_cases_an_upload_reports(store: Backend, clock: FakeClock) -> None:
+    """``count_active`` (what an upload's ``current_jobs`` says) leaves decided cases out."""
+    jobs = service(store, clock)
+    first, second = upload(jobs, 1), upload(jobs, 2)
+    for _ in range(2):
+        claim = jobs.claim()
+        assert claim is not None
+        jobs.submit(first, png(8, 8), claim.lease_id)
+    jobs.decide(first, 0, ConfirmAction.CONFIRM)
+    jobs.decide(second, 0, ConfirmAction.CANCEL)
+    with store.uow() as uow:
+        assert uow.jobs.count_active() == 0
+    with_two = [upload(jobs, n) for n in (3, 4)]
+    assert (
+        jobs.upload(
+            png(16, 16), first_name="A", last_name="B", animal_name="C", qr_content="Q"
+        ).current_jobs
+        == len(with_two) + 1
+    )
+    with store.uow() as uow:
+        assert uow.jobs.count_active() == 3

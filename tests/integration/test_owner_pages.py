@@ -189,6 +189,27 @@ def test_zip_holds_both_files_of_every_item_under_safe_ascii_names(api: Api) -> 
     }
 
 
+def test_downloads_are_sent_from_the_files_with_their_length(api: Api) -> None:
+    """PNGs and all.zip are sent in pieces from disk: lengths known, zip entries self-describing.
+
+    Each zip entry carries its sizes and checksum in its own header (no data descriptor), as
+    when the zip was made in memory; any unzip tool reads it.
+    """
+    (token,) = new_owners(api, 1)
+    delivered = [deliver(api, owner_url(api, token), f"Bear {n}", (n, 90, 20)) for n in (1, 2)]
+    item = api.container.owners().items(token)[0].id
+    xray = api.client.get(f"/p/{token}/{item}/xray.png")
+    archive = api.client.get(f"/p/{token}/all.zip")
+    for response in (xray, archive):
+        assert int(response.headers["content-length"]) == len(response.content)
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as opened:
+        assert opened.testzip() is None
+        assert all(info.flag_bits & 0x08 == 0 for info in opened.infolist())
+        assert [opened.read(n) for n in opened.namelist()] == [
+            data for d in delivered for data in (d.xray, d.original)
+        ]
+
+
 def test_unknown_and_malformed_tokens_get_one_404_page_that_names_nothing(api: Api) -> None:
     """Unknown tokens, bad item ids and odd paths all get the same HTML 404, never a 500."""
     (token,) = new_owners(api, 1)

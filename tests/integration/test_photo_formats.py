@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from tests.integration.conftest import Api
 from tests.security.conftest import NAMES, stored_files
 from tests.security.test_uploads import jpeg_with_gps
 from tests.serverproc import Server
+from xray_http.forms import SPOOL_BYTES
 
 MB = 1024 * 1024
 
@@ -32,6 +34,12 @@ def decoded(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     image.load()
     return image
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1)
+    return out.getvalue()
 
 
 def listing(api: Api) -> dict[str, object]:
@@ -72,6 +80,15 @@ def test_a_small_photo_comes_back_pixel_for_pixel(api: Api, photo: str) -> None:
     assert served.size == expected.size
     assert served.tobytes() == expected.tobytes()
     assert dict(served.getexif()) == {}
+
+
+def test_a_photo_larger_than_the_in_memory_part_arrives_whole(api: Api) -> None:
+    """A 7 MB upload (its form field goes through a temporary file) keeps every pixel."""
+    noise = Image.frombytes("RGB", (1600, 1600), os.urandom(1600 * 1600 * 3))
+    data = png_bytes(noise)
+    assert len(data) > SPOOL_BYTES
+    job_id = upload(api.client, api.auth, data)
+    assert decoded(original(api, job_id).content).tobytes() == noise.tobytes()
 
 
 def test_the_worker_gets_the_kept_jpeg_without_metadata(api: Api) -> None:

@@ -52,6 +52,22 @@ def test_stripping_drops_every_metadata_segment_and_keeps_the_pixels(progressive
     assert image.tobytes() == decoded(data).tobytes()
 
 
+def test_restart_markers_stuffed_and_fill_bytes_stay_in_the_scan() -> None:
+    """Scan data with restart markers, stuffed 0xFF bytes and fill bytes is copied whole."""
+    out = io.BytesIO()
+    decoded(asset("own.jpg")).save(out, "JPEG", quality=97, restart_marker_blocks=4)
+    data = out.getvalue()
+    assert b"\xff\xd0" in data and b"\xff\x00" in data
+    filled = data[:-2] + b"\xff\xff\xff\xd9"  # fill bytes before the end marker
+    for jpeg in (data, filled):
+        kept = strip_metadata(jpeg)
+        scan = jpeg.index(b"\xff\xda")
+        assert kept[kept.index(b"\xff\xda") :] == jpeg[scan:]
+        assert decoded(kept).tobytes() == decoded(data).tobytes()
+    with pytest.raises(JpegStructureError):
+        strip_metadata(data[:-2] + b"\xff")  # a lone 0xFF at the very end
+
+
 @pytest.mark.parametrize("cut", [2, 300, -200])
 def test_a_truncated_jpeg_is_refused(cut: int) -> None:
     """A JPEG cut short (before its end marker) is not a JPEG we keep."""
@@ -91,3 +107,30 @@ def test_prepare_turns_a_png_upright_and_keeps_it_lossless() -> None:
     assert (photo.kind, photo.orientation) == ("png", 1)
     kept = decoded(photo.data)
     assert kept.tobytes() == source.convert(kept.mode).tobytes()
+
+
+def _with_bad_segment(data: bytes, marker: bytes, offset: int, value: int) -> bytes:
+    """``data`` with byte ``offset`` of the first ``marker`` segment's body set to ``value``."""
+    body = data.index(marker) + 4
+    return data[: body + offset] + bytes([value]) + data[body + offset + 1 :]
+
+
+@pytest.mark.parametrize("progressive", [False, True], ids=["baseline", "progressive"])
+@pytest.mark.parametrize(
+    ("marker", "offset", "value"),
+    [
+        (b"\xff\xc4", 0, 0x07),  # a Huffman table with a table number libjpeg refuses
+        (b"\xff\xda", 2, 0x77),  # a scan naming Huffman tables that were never defined
+    ],
+    ids=["huffman-table", "scan-header"],
+)
+def test_prepare_refuses_a_jpeg_whose_tables_or_scan_header_are_broken(
+    progressive: bool, marker: bytes, offset: int, value: int
+) -> None:
+    """Broken tables or scan headers in a complete JPEG are 415 material (libjpeg refuses them)."""
+    out = io.BytesIO()
+    decoded(asset("own.jpg")).save(out, "JPEG", quality=90, progressive=progressive)
+    broken = _with_bad_segment(out.getvalue(), marker, offset, value)
+    with pytest.raises(UnsupportedMediaError):
+        PillowImageSanitizer().prepare_photo(broken, 2048)
+    assert PillowImageSanitizer().prepare_photo(out.getvalue(), 2048).kind == "jpeg"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from xray_core.carousel.errors import CarouselIndexError, CarouselJobError
 from xray_core.carousel.model import CarouselItem
@@ -60,6 +61,21 @@ class CarouselService:
         if self._library is None:
             return CarouselPair(self._blobs.get(item.xray_key), self._blobs.get(item.original_key))
         return CarouselPair(self._library.png(item.xray_key), self._library.png(item.original_key))
+
+    def png_keys(self, index: int) -> tuple[str, str]:
+        """Return the blob keys of the x-ray and original PNGs of item ``index`` (0 = newest).
+
+        Raises:
+            CarouselIndexError: no item has this index.
+        """
+        item = self.item(index)
+        if self._library is None:
+            return item.xray_key, item.original_key
+        return self._library.png_key(item.xray_key), self._library.png_key(item.original_key)
+
+    def open_blob(self, key: str) -> BinaryIO:
+        """Return a stream of blob ``key`` (one of :meth:`png_keys`); close it."""
+        return self._blobs.open(key)
 
     def item(self, index: int) -> CarouselItem:
         """Return item ``index`` (0 = newest), with the keys of its images.

@@ -64,6 +64,10 @@ class JobRepository(Protocol):
         """Return every blob key a job or slot points at."""
         ...
 
+    def count_active(self) -> int:
+        """Return how many jobs are active (a count, not a load: asked on every upload)."""
+        ...
+
     def count_by_status(self) -> dict[JobStatus, int]:
         """Return how many jobs there are in each status (statuses without jobs may be left out).
 

@@ -138,7 +138,7 @@ class JobService:
             job_id = uow.jobs.add(
                 NewJob(info, key, self.results_per_image, self._clock.now(), chosen)
             )
-            current = len(uow.jobs.active())
+            current = uow.jobs.count_active()
             uow.commit()
         self._metrics.job_uploaded()
         return Upload(job_id=job_id, current_jobs=current)

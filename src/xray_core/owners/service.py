@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import BinaryIO
 
 from xray_core.images.previews import ImageLibrary
 from xray_core.owners.errors import OwnerNotFoundError
@@ -92,6 +93,10 @@ class OwnerService:
         """
         key = self.image_key(token, item_id, kind)
         return self._blobs.get(key if self._library is None else self._library.png_key(key))
+
+    def open_png(self, key: str) -> BinaryIO:
+        """Return a stream of the PNG of an item's image ``key`` (made once if need be)."""
+        return self._blobs.open(key if self._library is None else self._library.png_key(key))
 
     def image_key(self, token: str, item_id: int, kind: str) -> str:
         """Return the blob key of the ``xray`` or ``original`` of one of the owner's items.

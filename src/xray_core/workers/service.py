@@ -122,8 +122,11 @@ class WorkerRegistry:
         now = self._clock.now()
         try:
             with self._uow() as uow:
-                uow.workers.add_if_missing(WorkerRecord.new(who, now))
+                # Known workers (nearly every call) need no insert: look for the row first.
                 record = uow.workers.get(who.name, lock=True)
+                if record is None:
+                    uow.workers.add_if_missing(WorkerRecord.new(who, now))
+                    record = uow.workers.get(who.name, lock=True)
                 if record is not None:
                     uow.workers.save(change(record))
                 uow.commit()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-from typing import Annotated, Any
+import functools
+from typing import Annotated, Any, BinaryIO
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import PathParameter
+from litestar.response import Stream
 
 from xray_core.carousel.errors import CarouselIndexFormatError
 from xray_core.carousel.service import CarouselService
@@ -16,15 +16,18 @@ from xray_core.jobs.service import JobService
 from xray_http.controllers._base import base_url, errors, in_thread
 from xray_http.deps import AppDeps
 from xray_http.schemas.api import AnimalTypes
+from xray_http.streaming import stored_zip, stream_blob
 
 
-def zip_pair(xray: bytes, original: bytes) -> bytes:
-    """Return a zip of ``xray.png`` and ``original.png`` (stored: PNGs are compressed already)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("xray.png", xray)
-        archive.writestr("original.png", original)
-    return buffer.getvalue()
+def zip_pair(carousel: CarouselService, index: int) -> BinaryIO:
+    """Return a zip of ``xray.png`` and ``original.png`` of item ``index``, in a temporary file."""
+    xray, original = carousel.png_keys(index)
+    return stored_zip(
+        [
+            ("xray.png", functools.partial(carousel.open_blob, xray)),
+            ("original.png", functools.partial(carousel.open_blob, original)),
+        ]
+    )
 
 
 class CarouselController(Controller):
@@ -52,16 +55,13 @@ class CarouselController(Controller):
         self,
         index: Annotated[str, PathParameter(max_length=20)],
         carousel: NamedDependency[CarouselService],
-    ) -> Response[bytes]:
+    ) -> Stream:
         """Return ``carousel_<index>.zip``; 404 for an index that is not on the screen."""
         if not (index.isascii() and index.isdigit()):
             raise CarouselIndexFormatError(index)
-        pair = await in_thread(carousel.pair, int(index))
-        return Response(
-            zip_pair(pair.xray, pair.original),
-            media_type="application/zip",
-            headers={"Content-Disposition": f'attachment; filename="carousel_{int(index)}.zip"'},
-        )
+        archive = await in_thread(zip_pair, carousel, int(index))
+        headers = {"Content-Disposition": f'attachment; filename="carousel_{int(index)}.zip"'}
+        return await stream_blob(archive, "application/zip", headers)
 
     @get("/animal_types", summary="The animal types the booth offers")
     async def animal_types(self, jobs: NamedDependency[JobService]) -> AnimalTypes:

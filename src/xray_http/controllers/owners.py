@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import io
+import functools
 import re
 import unicodedata
 import zipfile
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter
+from litestar.response import Stream
 
 from xray_core.auth.service import UrlSigner
 from xray_core.errors import NotFoundError
@@ -25,6 +26,7 @@ from xray_http.controllers.media import media_path
 from xray_http.controllers.pages.render import language_of, render
 from xray_http.deps import AppDeps
 from xray_http.i18n import catalogue
+from xray_http.streaming import stored_zip, stream_blob
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _ITEM_ID = re.compile(r"[0-9]{1,12}")
@@ -144,31 +146,33 @@ def _checked(token: str, item_id: str | None = None) -> tuple[str, int]:
     return token, int(item_id or 0)
 
 
-def _image(owners: OwnerService, token: str, item_id: int, kind: str) -> tuple[str, bytes]:
+def _image(owners: OwnerService, token: str, item_id: int, kind: str) -> tuple[str, BinaryIO]:
     for number, item in enumerate(owners.items(token), 1):
         if item.id == item_id:
-            return file_name(number, item, kind), owners.image(token, item_id, kind)
+            key = item.xray_key if kind == "xray" else item.original_key
+            return file_name(number, item, kind), owners.open_png(key)
     raise OwnerNotFoundError
 
 
-def _zip(owners: OwnerService, token: str) -> bytes:
+def _zip(owners: OwnerService, token: str) -> BinaryIO:
+    """Return all.zip in a temporary file, the PNGs copied into it piece by piece."""
     items = owners.items(token)
     if not items:
         raise OwnerNotFoundError
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNGs are compressed
-        for number, item in enumerate(items, 1):
-            stamp = max(item.created_at.timetuple()[:6], (1980, 1, 1, 0, 0, 0))  # zip's epoch
-            for kind in KINDS:
-                entry = zipfile.ZipInfo(file_name(number, item, kind), stamp)
-                entry.external_attr = 0o644 << 16  # else unzip makes files nobody can read
-                archive.writestr(entry, owners.image(token, item.id, kind))
-    return buffer.getvalue()
+    entries = []
+    for number, item in enumerate(items, 1):
+        stamp = max(item.created_at.timetuple()[:6], (1980, 1, 1, 0, 0, 0))  # zip's epoch
+        for kind, key in (("xray", item.xray_key), ("original", item.original_key)):
+            entry = zipfile.ZipInfo(file_name(number, item, kind), stamp)
+            entry.external_attr = 0o644 << 16  # else unzip makes files nobody can read
+            entries.append((entry, functools.partial(owners.open_png, key)))
+    return stored_zip(entries)  # stored: PNGs are compressed already
 
 
-def _png(name: str, data: bytes) -> Response[bytes]:
+async def _png(found: tuple[str, BinaryIO]) -> Stream:
+    name, stream = found
     headers = {**PRIVATE_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(data, media_type="image/png", headers=headers)
+    return await stream_blob(stream, "image/png", headers)
 
 
 def not_found_page(request: Request[Any, Any, Any], _: NotFoundError) -> Response[str]:
@@ -237,9 +241,9 @@ class OwnerController(Controller):
         token: Annotated[str, TOKEN_PARAM],
         item_id: Annotated[str, ITEM_PARAM],
         owners: NamedDependency[OwnerService],
-    ) -> Response[bytes]:
-        """Return the stored x-ray PNG, byte for byte."""
-        return _png(*await in_thread(_image, owners, *_checked(token, item_id), "xray"))
+    ) -> Stream:
+        """Return the stored x-ray PNG, byte for byte (sent from the file, in pieces)."""
+        return await _png(await in_thread(_image, owners, *_checked(token, item_id), "xray"))
 
     @get(
         "/{token:str}/{item_id:str}/original.png",
@@ -252,9 +256,9 @@ class OwnerController(Controller):
         token: Annotated[str, TOKEN_PARAM],
         item_id: Annotated[str, ITEM_PARAM],
         owners: NamedDependency[OwnerService],
-    ) -> Response[bytes]:
-        """Return the stored original photo PNG, byte for byte."""
-        return _png(*await in_thread(_image, owners, *_checked(token, item_id), "original"))
+    ) -> Stream:
+        """Return the photo's PNG (sent from the file, in pieces)."""
+        return await _png(await in_thread(_image, owners, *_checked(token, item_id), "original"))
 
     @get(
         "/{token:str}/all.zip",
@@ -264,11 +268,11 @@ class OwnerController(Controller):
     )
     async def everything(
         self, token: Annotated[str, TOKEN_PARAM], owners: NamedDependency[OwnerService]
-    ) -> Response[bytes]:
+    ) -> Stream:
         """Return a zip of both PNGs of every item (``01-buddy-xray.png``...)."""
-        data = await in_thread(_zip, owners, _checked(token)[0])
+        archive = await in_thread(_zip, owners, _checked(token)[0])
         headers = {**PRIVATE_HEADERS, "Content-Disposition": 'attachment; filename="x-rays.zip"'}
-        return Response(data, media_type="application/zip", headers=headers)
+        return await stream_blob(archive, "application/zip", headers)
 
     @get(
         "/{token:str}/delete",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
+
+from sqlalchemy import Row
 
 from xray_core.carousel.model import CarouselItem
 from xray_core.errors import InvalidInputError
@@ -34,8 +36,8 @@ def _maybe(value: datetime | None) -> datetime | None:
     return None if value is None else aware(value)
 
 
-def job(row: JobRow, slots: Sequence[SlotRow]) -> Job:
-    """Return the domain job of a row and its slot rows."""
+def job(row: JobRow | Row[Any], slots: Sequence[SlotRow | Row[Any]]) -> Job:
+    """Return the domain job of a row and its slot rows (ORM rows or Core rows of the tables)."""
     info = JobInfo(
         first_name=row.first_name,
         last_name=row.last_name,
@@ -57,7 +59,7 @@ def job(row: JobRow, slots: Sequence[SlotRow]) -> Job:
     )
 
 
-def slot(row: SlotRow) -> Slot:
+def slot(row: SlotRow | Row[Any]) -> Slot:
     """Return the domain slot of a row."""
     return Slot(
         index=row.idx,
@@ -128,7 +130,7 @@ def batch_layout(row: BatchRow) -> SheetLayout | None:
         return None
 
 
-def worker(row: WorkerRow) -> WorkerRecord:
+def worker(row: WorkerRow | Row[Any]) -> WorkerRecord:
     """Return the domain worker record of a row."""
     return WorkerRecord(
         name=row.name,

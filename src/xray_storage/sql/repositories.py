@@ -11,9 +11,24 @@ import json
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from sqlalchemy import Engine, delete, exists, func, insert, or_, update
+from sqlalchemy import (
+    CursorResult,
+    Engine,
+    Executable,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    update,
+)
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
@@ -42,6 +57,56 @@ from xray_storage.sql.tables import (
 )
 
 PUBLISHER = "portal"
+# The job queue's hot statements, built once: building a statement and its cache key costs
+# more Python than running it (an ORM-enabled UPDATE per slot was a third of a worker cycle's
+# CPU). They are Core statements on the tables, so no ORM instance is made or synchronised:
+# rows are mapped to domain jobs directly, and nothing in the session can go stale.
+_JOBS: Table = JobRow.__table__  # type: ignore[attr-defined]
+_SLOTS: Table = SlotRow.__table__  # type: ignore[attr-defined]
+_ACTIVE = JobStatus.ACTIVE.value
+_INSERT_JOB = insert(_JOBS)
+_INSERT_SLOT = insert(_SLOTS)
+_GET_JOB = sa_select(_JOBS).where(_JOBS.c.id == bindparam("job_id"))
+_GET_JOB_LOCKED = _GET_JOB.with_for_update()
+_SLOTS_OF = sa_select(_SLOTS).where(_SLOTS.c.job_id == bindparam("job_id"))
+_ACTIVE_JOBS = sa_select(_JOBS).where(_JOBS.c.status == _ACTIVE).order_by(_JOBS.c.id)
+_ACTIVE_SLOTS = (
+    sa_select(_SLOTS).join(_JOBS, _JOBS.c.id == _SLOTS.c.job_id).where(_JOBS.c.status == _ACTIVE)
+)
+_UPDATE_JOB = update(_JOBS).where(_JOBS.c.id == bindparam("b_job"))
+_UPDATE_SLOT = update(_SLOTS).where(
+    _SLOTS.c.job_id == bindparam("b_job"), _SLOTS.c.idx == bindparam("b_idx")
+)
+_COUNT_ACTIVE = sa_select(func.count()).select_from(_JOBS).where(_JOBS.c.status == _ACTIVE)
+_CLAIMABLE: dict[tuple[bool, bool, bool, bool], Select[Any]] = {}
+
+
+def _claimable(attempts: bool, before: bool, workflows: bool, shunned: bool) -> Select[Any]:
+    """Return the (cached) query of the oldest claimable job with the filters asked for."""
+    key = (attempts, before, workflows, shunned)
+    if key not in _CLAIMABLE:
+        open_slot = sa_select(_SLOTS.c.idx).where(
+            _SLOTS.c.job_id == _JOBS.c.id,
+            _SLOTS.c.result_key.is_(None),
+            or_(_SLOTS.c.leased_until.is_(None), _SLOTS.c.leased_until <= bindparam("now")),
+        )
+        stmt = sa_select(_JOBS).where(_JOBS.c.status == _ACTIVE, exists(open_slot))
+        if attempts:
+            stmt = stmt.where(_JOBS.c.attempts < bindparam("max_attempts"))
+        if before:
+            stmt = stmt.where(_JOBS.c.created_at <= bindparam("before"))
+        if workflows:
+            stmt = stmt.where(_JOBS.c.workflow.in_(bindparam("workflows", expanding=True)))
+        if shunned:  # not the jobs this worker failed lately (ADR 13)
+            failed_by_worker = sa_select(_SLOTS.c.idx).where(
+                _SLOTS.c.job_id == _JOBS.c.id,
+                _SLOTS.c.failed_by == bindparam("shunned_worker"),
+                _SLOTS.c.failed_at > bindparam("shunned_since"),
+            )
+            stmt = stmt.where(~exists(failed_by_worker))
+        stmt = stmt.order_by(_JOBS.c.id).limit(1).with_for_update(skip_locked=True)
+        _CLAIMABLE[key] = stmt
+    return _CLAIMABLE[key]
 
 
 class SqlModelJobRepository:
@@ -50,32 +115,38 @@ class SqlModelJobRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
 
+    def _run(self, stmt: Executable, params: Any = None) -> CursorResult[Any]:
+        return self._s.connection().execute(stmt, params)
+
     def add(self, job: NewJob) -> int:
         """Insert a job and its open slots."""
         info = job.info
-        row = JobRow(
-            first_name=info.first_name,
-            last_name=info.last_name,
-            animal_name=info.animal_name,
-            animal_type=info.animal_type,
-            qr_content=info.qr_content,
-            broken_bone=info.broken_bone,
-            original_key=job.original_key,
-            status=JobStatus.ACTIVE.value,
-            created_at=job.created_at,
-            workflow=job.workflow,
+        inserted = self._run(
+            _INSERT_JOB,
+            {
+                "first_name": info.first_name,
+                "last_name": info.last_name,
+                "animal_name": info.animal_name,
+                "animal_type": info.animal_type,
+                "qr_content": info.qr_content,
+                "broken_bone": info.broken_bone,
+                "original_key": job.original_key,
+                "status": _ACTIVE,
+                "created_at": job.created_at,
+                "workflow": job.workflow,
+                "attempts": 0,
+                "failures": "[]",
+            },
         )
-        self._s.add(row)
-        self._s.flush()
-        job_id = int(row.id or 0)
-        self._s.add_all([SlotRow(job_id=job_id, idx=i) for i in range(job.slot_count)])
-        self._s.flush()
+        key = inserted.inserted_primary_key
+        assert key is not None  # a single-row INSERT always has one
+        job_id = int(key[0])
+        self._run(_INSERT_SLOT, [{"job_id": job_id, "idx": i} for i in range(job.slot_count)])
         return job_id
 
     def get(self, job_id: int, *, lock: bool = False) -> Job | None:
         """Return one job, locking its row if asked."""
-        stmt = select(JobRow).where(JobRow.id == job_id)
-        row = self._s.exec(stmt.with_for_update() if lock else stmt).first()
+        row = self._run(_GET_JOB_LOCKED if lock else _GET_JOB, {"job_id": job_id}).first()
         return None if row is None else self._load(row)
 
     def next_claimable(
@@ -88,126 +159,124 @@ class SqlModelJobRepository:
         shunned_by: tuple[str, datetime] | None = None,
     ) -> Job | None:
         """Return and lock the oldest active job with an open slot (skipping locked ones)."""
-        open_slot = select(SlotRow.idx).where(
-            SlotRow.job_id == JobRow.id,
-            col(SlotRow.result_key).is_(None),
-            or_(col(SlotRow.leased_until).is_(None), col(SlotRow.leased_until) <= now),
+        filters = (
+            max_attempts is not None,
+            created_before is not None,
+            workflows is not None,
+            shunned_by is not None,
         )
-        stmt = select(JobRow).where(JobRow.status == JobStatus.ACTIVE.value, exists(open_slot))
+        stmt = _claimable(*filters)
+        params: dict[str, Any] = {"now": now}
         if max_attempts is not None:
-            stmt = stmt.where(col(JobRow.attempts) < max_attempts)
+            params["max_attempts"] = max_attempts
         if created_before is not None:
-            stmt = stmt.where(col(JobRow.created_at) <= created_before)
+            params["before"] = created_before
         if workflows is not None:
-            stmt = stmt.where(col(JobRow.workflow).in_(list(workflows)))
+            params["workflows"] = list(workflows)
         if shunned_by is not None:
-            worker, since = shunned_by
-            failed_by_worker = select(SlotRow.idx).where(
-                SlotRow.job_id == JobRow.id,
-                SlotRow.failed_by == worker,
-                col(SlotRow.failed_at) > since,
-            )
-            stmt = stmt.where(~exists(failed_by_worker))
-        stmt = stmt.order_by(col(JobRow.id)).limit(1).with_for_update(skip_locked=True)
-        row = self._s.exec(stmt).first()
+            params["shunned_worker"], params["shunned_since"] = shunned_by
+        row = self._run(stmt, params).first()
         return None if row is None else self._load(row)
 
     def active(self) -> list[Job]:
         """Return the active jobs, oldest first, with their slots (two queries in all)."""
-        rows = self._s.exec(
-            select(JobRow).where(JobRow.status == JobStatus.ACTIVE.value).order_by(col(JobRow.id))
-        ).all()
+        rows = self._run(_ACTIVE_JOBS).all()
         if not rows:
             return []
-        ids = [r.id for r in rows]
-        slots = self._s.exec(select(SlotRow).where(col(SlotRow.job_id).in_(ids))).all()
-        by_job: dict[int, list[SlotRow]] = {}
-        for s in slots:
+        by_job: dict[int, list[Row[Any]]] = {}
+        for s in self._run(_ACTIVE_SLOTS).all():
             by_job.setdefault(s.job_id, []).append(s)
-        return [mapping.job(r, by_job.get(int(r.id or 0), [])) for r in rows]
+        return [mapping.job(r, by_job.get(r.id, [])) for r in rows]
 
     def save(self, job: Job) -> None:
-        """Write a job's status, original key and slots."""
-        self._s.execute(
-            update(JobRow)
-            .where(col(JobRow.id) == job.id)
-            .values(
-                status=job.status.value,
-                original_key=job.original_key,
-                attempts=job.attempts,
-                failures=json.dumps(list(job.failures)),
-            )
+        """Write a job's status, original key and slots (one UPDATE, one batch for the slots)."""
+        self._run(
+            _UPDATE_JOB,
+            {
+                "b_job": job.id,
+                "status": job.status.value,
+                "original_key": job.original_key,
+                "attempts": job.attempts,
+                "failures": json.dumps(list(job.failures)),
+            },
         )
-        for s in job.slots:
-            self._s.execute(
-                update(SlotRow)
-                .where(col(SlotRow.job_id) == job.id, col(SlotRow.idx) == s.index)
-                .values(
-                    lease_id=s.lease_id,
-                    leased_until=s.leased_until,
-                    result_key=s.result_key,
-                    filled_at=s.filled_at,
-                    worker=s.worker,
-                    claimed_at=s.claimed_at,
-                    failed_by=s.failed_by,
-                    failed_at=s.failed_at,
-                )
+        if job.slots:
+            self._run(
+                _UPDATE_SLOT,
+                [
+                    {
+                        "b_job": job.id,
+                        "b_idx": s.index,
+                        "lease_id": s.lease_id,
+                        "leased_until": s.leased_until,
+                        "result_key": s.result_key,
+                        "filled_at": s.filled_at,
+                        "worker": s.worker,
+                        "claimed_at": s.claimed_at,
+                        "failed_by": s.failed_by,
+                        "failed_at": s.failed_at,
+                    }
+                    for s in job.slots
+                ],
             )
 
     def replace_result(self, job_id: int, index: int, expected: str, new: str) -> bool:
         """Swap a slot's result key in one guarded UPDATE (a compare-and-set)."""
         active = exists(
-            select(JobRow.id).where(
-                col(JobRow.id) == job_id, JobRow.status == JobStatus.ACTIVE.value
-            )
+            sa_select(_JOBS.c.id).where(_JOBS.c.id == job_id, _JOBS.c.status == _ACTIVE)
         )
-        result = self._s.execute(
-            update(SlotRow)
+        result = self._run(
+            update(_SLOTS)
             .where(
-                col(SlotRow.job_id) == job_id,
-                col(SlotRow.idx) == index,
-                col(SlotRow.result_key) == expected,
+                _SLOTS.c.job_id == job_id,
+                _SLOTS.c.idx == index,
+                _SLOTS.c.result_key == expected,
                 active,
             )
             .values(result_key=new)
         )
-        return bool(getattr(result, "rowcount", 0) == 1)
+        return bool(result.rowcount == 1)
 
     def referenced_keys(self) -> set[str]:
         """Return the blob keys of every job and slot."""
-        originals = self._s.exec(select(JobRow.original_key)).all()
-        results = self._s.exec(
-            select(SlotRow.result_key).where(col(SlotRow.result_key).is_not(None))
-        ).all()
+        originals = self._run(sa_select(_JOBS.c.original_key)).scalars().all()
+        results = (
+            self._run(sa_select(_SLOTS.c.result_key).where(_SLOTS.c.result_key.is_not(None)))
+            .scalars()
+            .all()
+        )
         return {k for k in (*originals, *results) if k}
 
     def delete_all(self) -> int:
         """Delete every slot and job."""
         self._s.execute(delete(SlotRow))
         return _count(self._s.execute(delete(JobRow)))
+    def count_active(self) -> int:
+        """Count the active jobs in one query (the status index answers it)."""
+        return int(self._run(_COUNT_ACTIVE).scalar_one())
 
     def count_by_status(self) -> dict[JobStatus, int]:
         """Count jobs per status in one grouped query."""
-        rows = self._s.exec(select(JobRow.status, func.count()).group_by(col(JobRow.status))).all()
+        stmt = sa_select(_JOBS.c.status, func.count()).group_by(_JOBS.c.status)
+        rows: list[Any] = list(self._run(stmt))
         return {JobStatus(status): int(n) for status, n in rows}
 
     def count_waiting_slots(self, now: datetime) -> int:
         """Count the open slots of active jobs in one query."""
         stmt = (
-            select(func.count())
-            .select_from(SlotRow)
-            .join(JobRow, col(JobRow.id) == col(SlotRow.job_id))
+            sa_select(func.count())
+            .select_from(_SLOTS)
+            .join(_JOBS, _JOBS.c.id == _SLOTS.c.job_id)
             .where(
-                JobRow.status == JobStatus.ACTIVE.value,
-                col(SlotRow.result_key).is_(None),
-                or_(col(SlotRow.leased_until).is_(None), col(SlotRow.leased_until) <= now),
+                _JOBS.c.status == _ACTIVE,
+                _SLOTS.c.result_key.is_(None),
+                or_(_SLOTS.c.leased_until.is_(None), _SLOTS.c.leased_until <= now),
             )
         )
-        return int(self._s.exec(stmt).one())
+        return int(self._run(stmt).scalar_one())
 
-    def _load(self, row: JobRow) -> Job:
-        slots = self._s.exec(select(SlotRow).where(SlotRow.job_id == row.id)).all()
-        return mapping.job(row, slots)
+    def _load(self, row: Row[Any]) -> Job:
+        return mapping.job(row, self._run(_SLOTS_OF, {"job_id": row.id}).all())
 
 
 class SqlModelCarouselRepository:
@@ -530,6 +599,14 @@ class SqlModelQRBatchRepository:
         self._s.execute(delete(BatchRow).where(col(BatchRow.id) == batch_id))
 
 
+# Every result a worker posts updates its row: prebuilt Core statements, as for the jobs.
+_WORKERS: Table = WorkerRow.__table__  # type: ignore[attr-defined]
+_GET_WORKER = sa_select(_WORKERS).where(_WORKERS.c.name == bindparam("b_name"))
+_GET_WORKER_LOCKED = _GET_WORKER.with_for_update()
+_SAVE_WORKER = update(_WORKERS).where(_WORKERS.c.name == bindparam("b_name"))
+_ADD_WORKER: dict[str, Executable] = {}
+
+
 class SqlModelWorkerRepository:
     """The worker registry in SQL."""
 
@@ -538,22 +615,26 @@ class SqlModelWorkerRepository:
 
     def get(self, name: str, *, lock: bool = False) -> WorkerRecord | None:
         """Return one worker's record, locking its row if asked."""
-        stmt = select(WorkerRow).where(WorkerRow.name == name)
-        row = self._s.exec(stmt.with_for_update() if lock else stmt).first()
+        stmt = _GET_WORKER_LOCKED if lock else _GET_WORKER
+        row = self._s.connection().execute(stmt, {"b_name": name}).first()
         return None if row is None else mapping.worker(row)
 
     def add_if_missing(self, record: WorkerRecord) -> None:
         """Insert the record; a row of that name already there (or racing in) wins."""
-        bind = self._s.get_bind()
-        dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(WorkerRow).values(**mapping.worker_values(record))
-        self._s.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
+        connection = self._s.connection()
+        dialect = connection.dialect.name
+        if dialect not in _ADD_WORKER:
+            chosen = postgresql if dialect == "postgresql" else sqlite
+            _ADD_WORKER[dialect] = chosen.insert(_WORKERS).on_conflict_do_nothing(
+                index_elements=["name"]
+            )
+        connection.execute(_ADD_WORKER[dialect], mapping.worker_values(record))
 
     def save(self, record: WorkerRecord) -> None:
         """Overwrite one worker's row."""
         values = mapping.worker_values(record)
-        del values["name"]
-        self._s.execute(update(WorkerRow).where(col(WorkerRow.name) == record.name).values(values))
+        values["b_name"] = values.pop("name")
+        self._s.connection().execute(_SAVE_WORKER, values)
 
     def all(self) -> list[WorkerRecord]:
         """Return every worker, most recently seen first."""
