@@ -122,6 +122,7 @@ class _Jobs:
         count = len(self._s.jobs)
         self._s.jobs.clear()
         return count
+
     def count_active(self) -> int:
         return sum(1 for j in self._s.jobs.values() if j.status is JobStatus.ACTIVE)
 

@@ -251,6 +251,7 @@ class SqlModelJobRepository:
         """Delete every slot and job."""
         self._s.execute(delete(SlotRow))
         return _count(self._s.execute(delete(JobRow)))
+
     def count_active(self) -> int:
         """Count the active jobs in one query (the status index answers it)."""
         return int(self._run(_COUNT_ACTIVE).scalar_one())
