@@ -129,6 +129,7 @@ def test_replicas_starting_at_once_on_postgresql_apply_each_revision_exactly_onc
     assert tuple(sorted(history)) == revisions()
 
 
+@pytest.mark.slow  # seconds of subprocesses or pixels: the full suite runs it
 def test_processes_starting_at_once_on_one_sqlite_file_apply_each_revision_once(
     tmp_path: Path,
 ) -> None:
@@ -159,6 +160,7 @@ def test_migrate_sql_prints_the_whole_upgrade_for_a_dba() -> None:
     assert "CREATE TABLE jobs" not in later and "CREATE TABLE schema_history" in later
 
 
+@pytest.mark.slow  # seconds of subprocesses or pixels: the full suite runs it
 def test_the_migrate_command_prints_sql_without_touching_the_database(tmp_path: Path) -> None:
     """`teddy-xray migrate --sql` prints SQL and creates no database file."""
     out = subprocess.run(

@@ -297,6 +297,7 @@ def test_links_also_work_from_the_page_with_a_trailing_slash(api: Api) -> None:
         assert api.client.get(resolved).status_code == 200
 
 
+@pytest.mark.slow  # seconds of subprocesses or pixels: the full suite runs it
 def test_external_qr_content_is_kept_and_listed_by_the_cli(api: Api) -> None:
     """A QR text that is not ours still confirms and shows in ``teddy-xray owners`` as external."""
     foreign = "https://elsewhere.example/abc"

@@ -83,6 +83,7 @@ def test_prepare_keeps_a_jpeg_within_the_working_resolution_as_its_own_data() ->
     assert decoded(photo.data).tobytes() == decoded(asset("teddy.jpg")).tobytes()
 
 
+@pytest.mark.slow  # seconds of subprocesses or pixels: the full suite runs it
 def test_prepare_reduces_a_large_photo_once_at_40_db_or_better() -> None:
     """A 3000x2000 noisy photo is kept at 2048x1365, upright, at >= 40 dB against the reduction."""
     data = camera_jpeg(3000, 2000)

@@ -87,6 +87,7 @@ def booth(tmp_path: Path) -> Iterator[Api]:
     yield from start_api(tmp_path / "data")
 
 
+@pytest.mark.slow  # seconds of subprocesses or pixels: the full suite runs it
 def test_purge_refuses_without_a_portal_then_with_force_leaves_no_trace(booth: Api) -> None:
     tokens = new_owners(booth, 2)
     sent = [approve(booth, t, (30 + 90 * i, 140, 60)) for i, t in enumerate(tokens)]
@@ -117,6 +118,7 @@ def test_purge_refuses_without_a_portal_then_with_force_leaves_no_trace(booth: A
     assert booth.client.get("/carousel", headers=booth.auth).status_code in {200, 404}
 
 
+@pytest.mark.slow  # seconds of subprocesses or pixels: the full suite runs it
 def test_owners_delete_by_short_code_removes_rows_and_files(booth: Api) -> None:
     mine, other = new_owners(booth, 2)
     approve(booth, mine, (200, 10, 10))

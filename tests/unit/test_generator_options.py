@@ -81,6 +81,7 @@ def _ssim_256(a: bytes, b: bytes) -> float:
     return float(structural_similarity(*pictures, channel_axis=2, data_range=255))
 
 
+@pytest.mark.slow  # seconds of subprocesses or pixels: the full suite runs it
 @pytest.mark.parametrize("name", ASSETS)
 def test_options_of_one_photo_are_mutually_distinct(name: str) -> None:
     """Every two options of a job differ at a glance: SSIM below 0.85 at 256 px."""
