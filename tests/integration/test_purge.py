@@ -124,6 +124,7 @@ def test_owners_delete_by_short_code_removes_rows_and_files(booth: Api) -> None:
     approve(booth, mine, (200, 10, 10))
     kept = approve(booth, other, (10, 200, 10))
     files_before = {p for p in booth.settings.blob_dir.rglob("*") if p.is_file()}
+    assert list(booth.settings.blob_dir.rglob("*.pdf")), "the QR sheet with both tokens"
     done = cli(booth.settings.data_dir, "owners", "--delete", short_code(mine).lower())
     assert done.returncode == 0, done.stderr
     assert "deleted 1 x-ray(s)" in done.stdout
@@ -132,6 +133,10 @@ def test_owners_delete_by_short_code_removes_rows_and_files(booth: Api) -> None:
     files_after = {p for p in booth.settings.blob_dir.rglob("*") if p.is_file()}
     assert len(files_after) < len(files_before)
     assert scan(booth.settings.blob_dir, [kept[1][20:68]])  # the other family keeps theirs
+    # No PDF with the deleted family's token is left: its sheet goes (the codes printed on
+    # it keep working; the other family's page is still there).
+    assert not list(booth.settings.blob_dir.rglob("*.pdf"))
+    assert booth.client.get(f"/p/{other}").status_code == 200
     missing = cli(booth.settings.data_dir, "owners", "--delete", "AAAA-AAAA")
     assert missing.returncode != 0 and "no owner has the code" in missing.stderr
 

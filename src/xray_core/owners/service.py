@@ -130,9 +130,17 @@ class OwnerService:
         Rows go (with their big-screen entries and anything still to publish), then the
         files. With publishing on and ``tell_portal``, the portal is told in the same
         transaction (an outbox entry), so the deletion reaches it whenever it can be reached.
+        On the booth the QR sheet that printed the token goes too (its PDF holds the token;
+        the other codes printed on it keep working), so no copy of the link is left.
         """
         ref = self.ref(token)
         with self._uow() as uow:
+            owner = None if self._hashed else uow.owners.get(ref)
+            sheet = None
+            if owner is not None and owner.batch_id is not None:
+                sheet = uow.batches.get(owner.batch_id)
+                if sheet is not None:
+                    uow.batches.delete(sheet.id)
             gone = uow.owners.items(ref)
             for item in gone:
                 uow.owners.delete_item(item.id)
@@ -148,6 +156,8 @@ class OwnerService:
         for item in gone:
             self._delete_blob(item.xray_key)
             self._delete_blob(item.original_key)
+        if sheet is not None and sheet.pdf_key:
+            self._blobs.delete(sheet.pdf_key)
         return len(gone)
 
     def _delete_blob(self, key: str) -> None:
