@@ -48,7 +48,7 @@ from xray_core.ports import BlobStore, UnitOfWork
 from xray_core.publishing.model import EntryKind, NewEntry, owner_hash
 
 ORIGINAL = "original"
-MAX_CLAIM_TRIES = 8
+MAX_CLAIM_TRIES = 64
 MAX_REASON = 500
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,9 @@ class JobService:
             job = slot = None
             # A job found open may turn out full once locked: a concurrent claim took its
             # last slot between our snapshot and our lock. Look again (each query sees the
-            # latest commits); the loop is bounded by the jobs others fill meanwhile.
+            # latest commits). Every retry means another claim won a job, so the queue moves
+            # on; the bound is generous (8 proved too few for 8 claimers on PostgreSQL) and
+            # only guards against a job the query and the model disagree about.
             for _ in range(MAX_CLAIM_TRIES):
                 job = uow.jobs.next_claimable(
                     now,
