@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import Backend
 from tests.fakes.fakes import FakeClock
 from tests.unit.service_kit import LEASE, Services, build, result, upload
+from xray_core.errors import XrayError
 from xray_core.workers.model import Identity, NoWorkerCheck
 from xray_core.workers.service import WorkerRegistry
 
@@ -73,6 +74,27 @@ def test_results_failures_speed_and_slots_held_are_counted(
     assert statuses["gpu-1"].record.mean_seconds == 25
     assert statuses["gpu-1"].record.p95_seconds == 40
     assert statuses["gpu-1"].slots_held == 1
+
+
+def test_results_and_failures_are_counted_in_the_transaction_that_stores_them(
+    services: Services, registry: WorkerRegistry, clock: FakeClock
+) -> None:
+    """The HTTP routes count in the result's own transaction: a refused result counts nothing."""
+    upload(services)
+    claim = services.jobs.claim(GPU.name)
+    assert claim
+    clock.advance(seconds=12)
+    also = registry.delivery(GPU)
+    services.jobs.submit(claim.job.id, result((1, 2, 3)), claim.lease_id, also=also)
+    with pytest.raises(XrayError):  # the same lease again: refused, nothing counted
+        services.jobs.submit(claim.job.id, result((1, 2, 3)), claim.lease_id, also=also)
+    second = services.jobs.claim(GPU.name)
+    assert second
+    services.jobs.fail(second.job.id, second.lease_id, "oops", also=registry.failure(GPU))
+    [status] = registry.fleet()
+    assert (status.record.results, status.record.failures) == (1, 1)
+    assert status.record.mean_seconds == 12
+    assert [s.filled for s in services.jobs.pending()[0].slots].count(True) == 1
 
 
 def test_the_registry_survives_a_new_registry_on_the_same_storage(

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from xray_core.clock import Clock
+from xray_core.jobs.model import Slot
 from xray_core.jobs.status import WorkQueue
 from xray_core.ports import UnitOfWork
 from xray_core.workers.model import (
@@ -20,6 +21,7 @@ from xray_core.workers.model import (
 )
 
 SEEN_WRITE_SECONDS = 5.0
+Change = Callable[[WorkerRecord], WorkerRecord]
 MAX_REMEMBERED = 10_000
 log = logging.getLogger(__name__)
 
@@ -79,14 +81,41 @@ class WorkerRegistry:
 
     def delivered(self, who: Identity, claimed_at: datetime | None) -> None:
         """Record a result by ``who`` for a slot it claimed at ``claimed_at``."""
-        now = self._clock.now()
-        seconds = None if claimed_at is None else (now - claimed_at).total_seconds()
-        self._update(who, lambda r: r.seen(who, now).delivered(seconds, now))
+        self._update(who, self._delivered(who, claimed_at))
 
     def failed(self, who: Identity) -> None:
         """Record a failure report by ``who``."""
+        self._update(who, self._failed(who))
+
+    def delivery(self, who: Identity) -> Callable[[UnitOfWork, Slot], None]:
+        """Return :meth:`delivered` as a step of the transaction that stores the result."""
+        return self._step(who, lambda slot: self._delivered(who, slot.claimed_at))
+
+    def failure(self, who: Identity) -> Callable[[UnitOfWork, Slot], None]:
+        """Return :meth:`failed` as a step of the transaction that gives the slot back."""
+        return self._step(who, lambda _slot: self._failed(who))
+
+    def _step(
+        self, who: Identity, change: Callable[[Slot], Change]
+    ) -> Callable[[UnitOfWork, Slot], None]:
+        def step(uow: UnitOfWork, slot: Slot) -> None:
+            try:
+                self._change(uow, who, change(slot))
+            except Exception:
+                # As in _update. A database error there fails the commit, and with it the
+                # request: the worker posts again, as after any database error.
+                log.exception("could not update the registry row of a worker")
+
+        return step
+
+    def _delivered(self, who: Identity, claimed_at: datetime | None) -> Change:
         now = self._clock.now()
-        self._update(who, lambda r: r.seen(who, now).failed(now))
+        seconds = None if claimed_at is None else (now - claimed_at).total_seconds()
+        return lambda r: r.seen(who, now).delivered(seconds, now)
+
+    def _failed(self, who: Identity) -> Change:
+        now = self._clock.now()
+        return lambda r: r.seen(who, now).failed(now)
 
     def fleet(self) -> list[WorkerStatus]:
         """Return every known worker with the slots it holds now, most recently seen first.
@@ -118,19 +147,21 @@ class WorkerRegistry:
         """Whether a worker other than ``name`` was seen within ``gone_after``."""
         return any(not s.gone and s.record.name != name for s in self.fleet())
 
-    def _update(self, who: Identity, change: Callable[[WorkerRecord], WorkerRecord]) -> None:
-        now = self._clock.now()
+    def _update(self, who: Identity, change: Change) -> None:
         try:
             with self._uow() as uow:
-                # Known workers (nearly every call) need no insert: look for the row first.
-                record = uow.workers.get(who.name, lock=True)
-                if record is None:
-                    uow.workers.add_if_missing(WorkerRecord.new(who, now))
-                    record = uow.workers.get(who.name, lock=True)
-                if record is not None:
-                    uow.workers.save(change(record))
+                self._change(uow, who, change)
                 uow.commit()
         except Exception:
             # The registry only observes: a result already stored must not answer 500
             # because its statistics could not be written.
             log.exception("could not update the registry row of a worker")
+
+    def _change(self, uow: UnitOfWork, who: Identity, change: Change) -> None:
+        # Known workers (nearly every call) need no insert: look for the row first.
+        record = uow.workers.get(who.name, lock=True)
+        if record is None:
+            uow.workers.add_if_missing(WorkerRecord.new(who, self._clock.now()))
+            record = uow.workers.get(who.name, lock=True)
+        if record is not None:
+            uow.workers.save(change(record))

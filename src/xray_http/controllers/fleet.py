@@ -88,9 +88,12 @@ class FleetController(Controller):
         if reason is None:
             raise InvalidFieldError("reason", "is required: say why generation failed")
         await in_thread(
-            jobs.fail, job_id(text(form, "image_id")), lease_id(text(form, "lease_id")), reason
+            jobs.fail,
+            job_id(text(form, "image_id")),
+            lease_id(text(form, "lease_id")),
+            reason,
+            also=workers.failure(identity(request)),
         )
-        await in_thread(workers.failed, identity(request))
         return Success()
 
     @get(

@@ -202,6 +202,6 @@ class JobController(Controller):
             raise InvalidFieldError("image_id", "is required and must be a job id (an integer)")
         result = await file(form, "result")
         lease_id = (text(form, "lease_id") or "").strip() or None
-        slot = await in_thread(jobs.submit, int(raw_id), result, lease_id)
-        await in_thread(workers.delivered, identity(request), slot.claimed_at)
+        also = workers.delivery(identity(request))
+        await in_thread(jobs.submit, int(raw_id), result, lease_id, also=also)
         return Success()
