@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
-from tests.postgres import fresh_database
 
 from xray_http.container import make_container, prepare_database
 from xray_http.settings import load_settings
@@ -25,6 +24,10 @@ from xray_storage.sql import create_db_engine
 from xray_storage.sql.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script (bench/run.py): tests/ is not on the path
+
+from tests.postgres import fresh_database  # noqa: E402
+
 FIXTURE = ROOT / "tests" / "fixtures" / "v0.1.0"
 CASES = 10_000
 

@@ -154,8 +154,8 @@ def main() -> None:
             while booth.outbox():
                 time.sleep(0.05)
             figures["portal down, 3 cases: portal start to empty outbox"] = (
-                f"{time.monotonic() - started:.2f} s (retry delay capped at 300 s by default; "
-                "this is after the first failure only)"
+                f"{time.monotonic() - started:.2f} s (the retry pause is capped by "
+                "PUBLISH_RETRY_MAX_SECONDS, 60 s by default; this is after the first failure only)"
             )
             latencies = []
             for token in booth.tokens(10):

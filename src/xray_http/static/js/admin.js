@@ -3,6 +3,8 @@ import { json, requireLogin, sleep, t } from "./api.js";
 
 await requireLogin();
 const $ = (id) => document.getElementById(id);
+// GET /settings says only whether a secret is set, in these two words (docs/api.md).
+const SECRET_SHOWN = { "(set)": "admin.setting_set", "(not set)": "admin.setting_not_set" };
 
 function fact(list, label, value) {
   const dt = document.createElement("dt");
@@ -32,7 +34,7 @@ async function showSettings() {
     th.scope = "row";
     th.textContent = name;
     row.append(th);
-    row.insertCell().textContent = value;
+    row.insertCell().textContent = SECRET_SHOWN[value] ? t(SECRET_SHOWN[value]) : value;
   }
 }
 
