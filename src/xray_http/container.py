@@ -283,10 +283,12 @@ def prepare_database(container: Container) -> MigrationReport | None:
     report = upgrade(engine, before_change=backup)
     if report.backup is not None:
         log.warning("backed up the database before upgrading it: %s", report.backup)
-    if report.changed:
+    if report.changed and report.before is None:  # a new data dir: nothing to warn about
+        log.info("created the database schema (revision %s)", report.after)
+    elif report.changed:
         log.warning(
             "upgraded the database schema from %s to %s (%s)",
-            report.before or "empty",
+            report.before,
             report.after,
             ", ".join(report.applied),
         )
