@@ -325,6 +325,7 @@ def test_the_fracture_tool_breaks_the_bone_exactly_where_the_doctor_painted(
     before_url = client.get("/results", headers=auth).json()["results"][str(job)][option]
     unedited = np.asarray(Image.open(io.BytesIO(client.get(before_url).content)).convert("RGB"))
 
+    expect(slot.get_by_role("button", name="Undo")).to_be_hidden()  # nothing to take back
     slot.get_by_role("button", name="Paint fracture").click()
     canvas = slot.locator("canvas.paint")
     box = canvas.bounding_box()
@@ -336,6 +337,7 @@ def test_the_fracture_tool_breaks_the_bone_exactly_where_the_doctor_painted(
         page.mouse.move(box["x"] + box["width"] * (0.3 + 0.04 * step), y)
     page.mouse.up()
     expect(page.get_by_role("status")).to_contain_text("The fracture is drawn.", timeout=30_000)
+    expect(slot.get_by_role("button", name="Undo")).to_be_visible()
     slot.get_by_role("button", name="Approve").click()
     expect(page.get_by_role("status")).to_contain_text("Approved: Knacks")
     page.close()

@@ -60,6 +60,12 @@ def fracture(api: Api, job_id: int, option: int, body: Any) -> Any:
     return api.client.post(f"/results/{job_id}/{option}/fracture", headers=api.auth, json=body)
 
 
+def edits(api: Api, job_id: int) -> list[int]:
+    """The ``edits`` of each slot of ``job_id`` in ``/results``."""
+    slots = api.client.get("/results", headers=api.auth).json()["slots"][str(job_id)]
+    return [slot["edits"] for slot in slots]
+
+
 def approved_xray(api: Api) -> bytes:
     with zipfile.ZipFile(io.BytesIO(api.client.get("/carousel/0").content)) as archive:
         return archive.read("xray.png")
@@ -86,8 +92,10 @@ def test_undo_restores_byte_for_byte_then_409(app: Api) -> None:
     original_url = result_urls(app, job_id)[0]
     assert fracture(app, job_id, 0, {"points": STROKE, "width": WIDTH}).status_code == 200
     assert fracture(app, job_id, 0, {"points": [[10, 10], [90, 60]], "width": 6}).status_code == 200
+    assert edits(app, job_id) == [2, 0]  # what the review page shows Undo for
     undo = app.client.post(f"/results/{job_id}/0/undo", headers=app.auth)
     assert undo.status_code == 200
+    assert edits(app, job_id) == [0, 0]
     urls = result_urls(app, job_id)
     assert urls[0] == original_url
     assert get(app, urls[0]) == XRAY

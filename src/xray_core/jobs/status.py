@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from xray_core.jobs.edits import edit_count
 from xray_core.jobs.model import Job, Slot
 
 RECENT = 10
@@ -71,11 +72,13 @@ class SlotView:
         state: see :class:`SlotState`.
         worker: who made the result, or who is making it now (``None`` if unknown).
         since: when the result arrived, or when the worker claimed the slot.
+        edits: fractures painted on a result (what "Undo" takes back).
     """
 
     state: SlotState
     worker: str | None = None
     since: datetime | None = None
+    edits: int = 0
 
 
 def slot_views(job: Job, now: datetime, max_attempts: int | None) -> list[SlotView]:
@@ -84,7 +87,10 @@ def slot_views(job: Job, now: datetime, max_attempts: int | None) -> list[SlotVi
     Results first, in option order (``results()``), then the slots being made (longest
     first), then the rest: waiting, or failed once the job used up its attempts.
     """
-    filled = [SlotView(SlotState.FILLED, s.worker, s.filled_at) for s in job.results()]
+    filled = [
+        SlotView(SlotState.FILLED, s.worker, s.filled_at, edit_count(s.result_key or ""))
+        for s in job.results()
+    ]
     leased = sorted(
         (s for s in job.slots if s.leased(now)), key=lambda s: (_claimed(s, job), s.index)
     )

@@ -48,7 +48,7 @@ def previews(job: Job, signer: UrlSigner, base: str, slots: int) -> JobPreviews:
 def slot_states(jobs: JobService, job: Job) -> list[SlotRead]:
     """Return what each result slot of ``job`` shows: results first, then the empty ones."""
     return [
-        SlotRead(v.state.value, v.worker, v.since.isoformat() if v.since else None)
+        SlotRead(v.state.value, v.worker, v.since.isoformat() if v.since else None, v.edits)
         for v in jobs.slot_views(job)
     ]
 

@@ -104,6 +104,7 @@ class SlotRead(msgspec.Struct):
     state: str  # filled, being_made, waiting or failed
     worker: str | None = None  # who made it or is making it, if known
     since: str | None = None  # when the result arrived, or when the worker took the slot
+    edits: int = 0  # fractures painted on a result (undo takes them back)
 
 
 class LeaseExtended(msgspec.Struct):

@@ -86,6 +86,8 @@ function update(item, id, data) {
     const figcaption = slot.el.querySelector("figcaption");
     if (figcaption.textContent !== caption) figcaption.textContent = caption;
     slot.el.dataset.state = filled ? "filled" : states[option]?.state || "waiting";
+    // Undo only where a fracture was painted: there is nothing else to take back.
+    slot.el.querySelector("[data-action=undo]").hidden = !(filled && states[option]?.edits > 0);
     if (!setImage(slot.img, url, slot)) return;
     slot.el.classList.toggle("filled", filled);
     slot.el.querySelector(".slot-actions").hidden = !filled;
