@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,6 +68,31 @@ def test_a_hung_probe_is_not_started_twice(hanging: FakeProbe) -> None:
     assert hanging.calls == 1
     hanging.release.set()
     assert service.ready().ok
+
+
+class TimedOutOnce(FakeProbe):
+    """Like PostgreSQL's statement timeout: the first check, once released, fails; later pass."""
+
+    def check(self) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            self.release.wait()
+            raise TimeoutError("canceling statement due to statement timeout")
+
+
+def test_a_hung_probe_failing_late_is_asked_again() -> None:
+    """A failure of a check an earlier call started is stale: ready asks once more, fresh.
+
+    The database probe's statement timeout ends a hung check about when the deadline does;
+    the next call must not report that old failure once the database answers again.
+    """
+    probe = TimedOutOnce("database")
+    probe.release.clear()
+    service = HealthService([probe], deadline_seconds=0.5)
+    assert service.ready().reason == "database: no answer within 0.5 s"  # still hung
+    threading.Thread(target=lambda: (time.sleep(0.1), probe.release.set())).start()
+    assert service.ready().ok  # the hung check failed during this call: asked again
+    assert probe.calls == 2
 
 
 def test_no_probes_is_ready() -> None:
