@@ -6,9 +6,9 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from xray_core.clock import Clock
-from xray_core.jobs.model import Slot
 from xray_core.jobs.status import WorkQueue
 from xray_core.ports import UnitOfWork
 from xray_core.workers.model import (
@@ -19,6 +19,10 @@ from xray_core.workers.model import (
     WorkerRecord,
     WorkerStatus,
 )
+
+if TYPE_CHECKING:
+    from xray_core.jobs.model import Slot
+    from xray_core.jobs.service import InTransaction
 
 SEEN_WRITE_SECONDS = 5.0
 Change = Callable[[WorkerRecord], WorkerRecord]
@@ -87,17 +91,15 @@ class WorkerRegistry:
         """Record a failure report by ``who``."""
         self._update(who, self._failed(who))
 
-    def delivery(self, who: Identity) -> Callable[[UnitOfWork, Slot], None]:
+    def delivery(self, who: Identity) -> InTransaction:
         """Return :meth:`delivered` as a step of the transaction that stores the result."""
         return self._step(who, lambda slot: self._delivered(who, slot.claimed_at))
 
-    def failure(self, who: Identity) -> Callable[[UnitOfWork, Slot], None]:
+    def failure(self, who: Identity) -> InTransaction:
         """Return :meth:`failed` as a step of the transaction that gives the slot back."""
         return self._step(who, lambda _slot: self._failed(who))
 
-    def _step(
-        self, who: Identity, change: Callable[[Slot], Change]
-    ) -> Callable[[UnitOfWork, Slot], None]:
+    def _step(self, who: Identity, change: Callable[[Slot], Change]) -> InTransaction:
         def step(uow: UnitOfWork, slot: Slot) -> None:
             try:
                 self._change(uow, who, change(slot))
