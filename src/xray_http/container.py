@@ -296,7 +296,14 @@ def prepare_database(container: Container) -> MigrationReport | None:
 
 
 SECRET_SETTINGS = frozenset(
-    {"password_hash", "secret_key", "database_url", "publish_key", "webdav_password"}
+    {
+        "password_hash",
+        "secret_key",
+        "database_url",
+        "publish_key",
+        "webdav_password",
+        "metrics_token",
+    }
 )
 
 

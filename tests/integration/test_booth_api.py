@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.images import jpeg, png
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, start_api
 from tests.integration.test_owner_pages import new_owners, owner_url
 from xray_core.owners.model import short_code
 
@@ -141,6 +143,14 @@ def test_status_counts_cases_by_state(api: Api) -> None:
     assert (body["queue_depth"], body["results_per_image"], body["carousel"]) == (3, 2, 0)
     assert len(body["recent_seconds"]) == 1 and body["recent_seconds"][0] >= 0
     assert api.client.get("/status").status_code == 401
+
+
+def test_settings_hide_the_metrics_token(tmp_path: Path, migrated_sqlite: Path) -> None:
+    """The token that guards /metrics is a secret like the keys: /settings only says 'set'."""
+    for api in start_api(tmp_path / "data", migrated_sqlite, metrics_token="scrape-me-9f2"):
+        response = api.client.get("/settings", headers=api.auth)
+        assert response.json()["metrics_token"] == "(set)"
+        assert "scrape-me-9f2" not in response.text
 
 
 def test_settings_show_values_but_hide_secrets(api: Api) -> None:
